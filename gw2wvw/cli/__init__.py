@@ -1,0 +1,53 @@
+"""The ``gw2wvw`` command line: one Typer app with a group per domain.
+
+Distributions that extend the CLI (``gw2wvw-api``, ``gw2wvw-worker``) register a callable in the
+``gw2wvw.cli`` entry-point group; it receives the root app and adds its commands.
+"""
+
+from __future__ import annotations
+
+from importlib.metadata import entry_points
+from typing import Annotated
+
+import typer
+
+from gw2wvw._version import __version__
+from gw2wvw.cli.build import app as build_app
+from gw2wvw.cli.gamedata import app as gamedata_app
+
+app = typer.Typer(
+    name="gw2wvw",
+    help="Plan Guild Wars 2 World-vs-World squads and share builds.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+app.add_typer(build_app, name="build")
+app.add_typer(gamedata_app, name="gamedata")
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"gw2wvw {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Print the version."),
+    ] = False,
+) -> None:
+    """Plan Guild Wars 2 World-vs-World squads and share builds."""
+
+
+def _load_plugins() -> None:
+    for entry in entry_points(group="gw2wvw.cli"):
+        entry.load()(app)
+
+
+def main() -> None:
+    """Run the CLI (the ``gw2wvw`` console script)."""
+    _load_plugins()
+    app()

@@ -1,0 +1,29 @@
+"""Configuration: one `Settings` object, read from ``GW2WVW_*`` environment variables."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import platformdirs
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def default_data_dir() -> Path:
+    """The per-user directory where gw2wvw keeps its database and synced game data."""
+    return Path(platformdirs.user_data_dir("gw2wvw", appauthor=False))
+
+
+class Settings(BaseSettings):
+    """Every setting gw2wvw reads; pass an instance to the factories that need one."""
+
+    model_config = SettingsConfigDict(env_prefix="GW2WVW_", extra="ignore", frozen=True)
+
+    data_dir: Path = Field(default_factory=default_data_dir)
+    """Where the embedded database and synced snapshots live."""
+
+    gamedata_path: Path | None = None
+    """A synced snapshot (file or directory) to use instead of the bundled one."""
+
+    gw2_api_url: str = "https://api.guildwars2.com"
+    """The official GW2 API that ``gw2wvw gamedata sync`` reads."""
