@@ -302,7 +302,9 @@ def encode_payload(template: BuildTemplate) -> bytes:
             a.elite,
             template.profession_block,
         )
-        weapons = struct.pack(f"<B{len(template.weapons)}H", len(template.weapons), *template.weapons)
+        weapons = struct.pack(
+            f"<B{len(template.weapons)}H", len(template.weapons), *template.weapons
+        )
         overrides = struct.pack(
             f"<B{len(template.skill_overrides)}I",
             len(template.skill_overrides),

@@ -1,0 +1,15 @@
+"""What CLI commands load once per invocation: settings and the game data they point at."""
+
+from __future__ import annotations
+
+from gw2wvw.cli._output import fail
+from gw2wvw.gamedata import GameData, SnapshotError, load
+from gw2wvw.settings import Settings
+
+
+def current_gamedata() -> GameData:
+    """The game data ``GW2WVW_GAMEDATA_PATH`` names, or the bundled snapshot."""
+    try:
+        return load(Settings().gamedata_path)
+    except SnapshotError as exc:
+        fail(str(exc))
