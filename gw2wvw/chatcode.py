@@ -24,8 +24,7 @@ from __future__ import annotations
 
 import binascii
 import struct
-from dataclasses import dataclass
-from typing import Final
+from typing import Final, NamedTuple
 
 from gw2wvw.errors import Gw2WvwError
 
@@ -67,16 +66,14 @@ class ChatCodeError(Gw2WvwError, ValueError):
         self.offset = offset
 
 
-@dataclass(frozen=True, slots=True)
-class SpecializationChoice:
+class SpecializationChoice(NamedTuple):
     """One trait line of a template: specialization id (0 = empty) and 3 trait choices (0-3)."""
 
     id: int
     traits: tuple[int, int, int]
 
 
-@dataclass(frozen=True, slots=True)
-class SkillPalettes:
+class SkillPalettes(NamedTuple):
     """Palette ids of one skill bar (0 = empty slot)."""
 
     heal: int
@@ -84,16 +81,14 @@ class SkillPalettes:
     elite: int
 
 
-@dataclass(frozen=True, slots=True)
-class RangerPets:
+class RangerPets(NamedTuple):
     """Ranger pet ids (0 = none) of the terrestrial and aquatic pairs."""
 
     terrestrial: tuple[int, int]
     aquatic: tuple[int, int]
 
 
-@dataclass(frozen=True, slots=True)
-class RevenantLegends:
+class RevenantLegends(NamedTuple):
     """Revenant legend bytes and the palette ids of the inactive legends' utilities."""
 
     terrestrial: tuple[int, int]
@@ -102,8 +97,7 @@ class RevenantLegends:
     inactive_aquatic_utilities: tuple[int, int, int]
 
 
-@dataclass(frozen=True, slots=True)
-class BuildTemplate:
+class BuildTemplate(NamedTuple):
     """A decoded build template: every field as the raw number the game writes."""
 
     profession: int
@@ -167,6 +161,10 @@ def _payload(text: str) -> bytes:
         raise ChatCodeError(f"the chat code is not valid base64: {exc}") from exc
 
 
+# Every valid trait byte's three 2-bit choices, so decoding is one lookup per line.
+_CHOICES: Final = tuple((b & 3, (b >> 2) & 3, (b >> 4) & 3) for b in range(64))
+
+
 def _trait_choices(byte: int, line: int, offset: int) -> tuple[int, int, int]:
     if byte > 0x3F:
         raise ChatCodeError(
@@ -174,7 +172,7 @@ def _trait_choices(byte: int, line: int, offset: int) -> tuple[int, int, int]:
             f"at byte {offset}",
             offset,
         )
-    return (byte & 3, (byte >> 2) & 3, (byte >> 4) & 3)
+    return _CHOICES[byte]
 
 
 def decode_payload(data: bytes) -> BuildTemplate:

@@ -28,6 +28,7 @@ from gw2wvw.gamedata.model import (
     WeaponSkill,
 )
 from gw2wvw.gamedata.snapshot import FILENAME, SnapshotError, loads
+from gw2wvw.gamedata.sync import SyncError
 
 __all__ = [
     "GameData",
@@ -41,6 +42,7 @@ __all__ = [
     "SnapshotError",
     "SnapshotInfo",
     "Specialization",
+    "SyncError",
     "Trait",
     "Weapon",
     "WeaponSkill",

@@ -17,7 +17,11 @@ REVENANT_UTILITY_PALETTES: Final = (4614, 4651, 4564)
 REVENANT_ELITE_PALETTE: Final = 4554
 """The palette id a revenant build code uses for the legend's elite skill."""
 
-REVENANT_PALETTES: Final = (REVENANT_HEAL_PALETTE, *REVENANT_UTILITY_PALETTES, REVENANT_ELITE_PALETTE)
+REVENANT_PALETTES: Final = (
+    REVENANT_HEAL_PALETTE,
+    *REVENANT_UTILITY_PALETTES,
+    REVENANT_ELITE_PALETTE,
+)
 """The five shared revenant palette ids: heal, three utilities, elite."""
 
 # Skill ids per legend code in REVENANT_PALETTES order. Centaur's (6) heal palette maps to

@@ -102,7 +102,9 @@ class GameData:
         self._pets_by_name = _unique_names(self.pets.values())
         self._legend_palette_skills = MappingProxyType(
             {
-                legend.id: dict(zip(REVENANT_PALETTES, REVENANT_LEGEND_SKILLS[legend.code]))
+                legend.id: dict(
+                    zip(REVENANT_PALETTES, REVENANT_LEGEND_SKILLS[legend.code], strict=True)
+                )
                 for legend in self.legends.values()
                 if legend.code in REVENANT_LEGEND_SKILLS
             }

@@ -89,6 +89,9 @@ class Profession:
     palettes_by_skill: Mapping[int, int] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
+        # A frozen dataclass only stops rebinding; the mappings it holds must be read-only too.
+        object.__setattr__(self, "weapons", _frozen_map(self.weapons))
+        object.__setattr__(self, "skills_by_palette", _frozen_map(self.skills_by_palette))
         # Several palettes may name one skill; the first in API order is the canonical one.
         reverse: dict[int, int] = {}
         for palette, skill in self.skills_by_palette.items():

@@ -158,7 +158,7 @@ def _profession(r: Mapping[str, Any]) -> Profession:
             for name, w in r["weapons"].items()
         },
         skills=tuple(ProfessionSkill(s["id"], s["slot"], s.get("type")) for s in r["skills"]),
-        skills_by_palette={p: s for p, s in r["skills_by_palette"]},
+        skills_by_palette=dict(r["skills_by_palette"]),
     )
 
 
@@ -185,9 +185,7 @@ def parse(document: Mapping[str, Any]) -> GameData:
                 for r in document["specializations"]
             ],
             traits=[
-                Trait(
-                    r["id"], r["name"], r["tier"], r["order"], r["slot"], r.get("specialization")
-                )
+                Trait(r["id"], r["name"], r["tier"], r["order"], r["slot"], r.get("specialization"))
                 for r in document["traits"]
             ],
             skills=[

@@ -36,7 +36,11 @@ def test_decode_json_has_the_documented_shape() -> None:
     assert result.exit_code == 0, result.output
     out = json.loads(result.stdout)
     assert out["profession"] == "Ranger"
-    assert [s["name"] for s in out["specializations"]] == ["Marksmanship", "Skirmishing", "Galeshot"]
+    assert [s["name"] for s in out["specializations"]] == [
+        "Marksmanship",
+        "Skirmishing",
+        "Galeshot",
+    ]
     assert [s["elite"] for s in out["specializations"]] == [False, False, True]
     assert all(len(s["traits"]) == 3 for s in out["specializations"])
     assert set(out["skills"]) == {"terrestrial", "aquatic"}
@@ -110,7 +114,10 @@ def test_encode_reads_build_json_from_a_file_and_stdin(tmp_path: Path) -> None:
     [
         ("{not json", "neither a chat code"),
         ('{"profession": "Guardian", "weapons": [1]}', "invalid build JSON at /weapons/0"),
-        ('{"specializations": []}', "invalid build JSON at /profession: Field required (and 3 more)"),
+        (
+            '{"specializations": []}',
+            "invalid build JSON at /profession: Field required (and 3 more)",
+        ),
         ('{"profession": "Guardian", "weapons": ["Lance"]}', "weapon type 'Lance' is unknown"),
     ],
 )
@@ -141,7 +148,9 @@ def test_validate_exit_codes_and_json(tmp_path: Path) -> None:
     assert invalid.exit_code == 1
     out = json.loads(invalid.stdout)
     assert out["valid"] is False
-    assert {"path": "/pets/terrestrial/0", "code": "unknown_pet"}.items() <= out["issues"][0].items()
+    assert {"path": "/pets/terrestrial/0", "code": "unknown_pet"}.items() <= out["issues"][
+        0
+    ].items()
     assert out["build"]["chat_code"].startswith("[&DQQ")
     table = runner.invoke(app, ["build", "validate", BAD_PET])
     assert table.exit_code == 1

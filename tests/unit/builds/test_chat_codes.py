@@ -167,9 +167,7 @@ def test_unknown_specialization_without_traits_is_left_to_validation(data: GameD
 
 def test_unknown_legend_code_raises(data: GameData) -> None:
     revenant = chatcode.decode(CODES[28].code)
-    block = chatcode.revenant_block(
-        chatcode.RevenantLegends((99, 0), (0, 0), (0, 0, 0), (0, 0, 0))
-    )
+    block = chatcode.revenant_block(chatcode.RevenantLegends((99, 0), (0, 0), (0, 0, 0), (0, 0, 0)))
     code = chatcode.encode(
         chatcode.BuildTemplate(
             revenant.profession,
@@ -188,7 +186,10 @@ def test_unknown_legend_code_raises(data: GameData) -> None:
     [
         (Build(profession="Commander"), "profession 'Commander' is unknown"),
         (
-            Build(profession="Guardian", specializations=(TraitLine(id=42, traits=(1, None, None)), None, None)),
+            Build(
+                profession="Guardian",
+                specializations=(TraitLine(id=42, traits=(1, None, None)), None, None),
+            ),
             "trait 1 is not a tier 1 trait of specialization 42",
         ),
         (

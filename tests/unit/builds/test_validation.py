@@ -48,7 +48,9 @@ def spec(data: GameData, name: str) -> int:
 def trait(data: GameData, spec_name: str, tier: int, order: int) -> int:
     line = data.specializations[spec(data, spec_name)]
     return next(
-        t for t in line.major_traits if data.traits[t].tier == tier and data.traits[t].order == order
+        t
+        for t in line.major_traits
+        if data.traits[t].tier == tier and data.traits[t].order == order
     )
 
 
@@ -61,7 +63,10 @@ def test_trait_line_problems(data: GameData, firebrand: Build) -> None:
         specializations=[
             {"id": spec(data, "Dragonhunter"), "traits": valor.traits},
             {"id": weaver, "traits": [None, None, None]},
-            {"id": spec(data, "Firebrand"), "traits": [999999, trait(data, "Firebrand", 3, 0), None]},
+            {
+                "id": spec(data, "Firebrand"),
+                "traits": [999999, trait(data, "Firebrand", 3, 0), None],
+            },
         ],
     )
     found = issues(validate(build, data))
@@ -97,9 +102,7 @@ def test_minor_and_duplicate_and_unknown_specializations(data: GameData, firebra
 
 
 def test_skill_problems(data: GameData, firebrand: Build) -> None:
-    tempest_heal = next(
-        s.id for s in data.professions["Elementalist"].skills if s.slot == "Heal"
-    )
+    tempest_heal = next(s.id for s in data.professions["Elementalist"].skills if s.slot == "Heal")
     dragonhunter_utility = next(
         s.id
         for s in data.professions["Guardian"].skills
@@ -136,9 +139,7 @@ def test_an_entirely_empty_aquatic_bar_is_not_reported(data: GameData, firebrand
 
 
 def test_racial_skills_fit_any_profession(data: GameData, firebrand: Build) -> None:
-    racial_heal = next(
-        s.id for s in data.skills.values() if not s.professions and s.slot == "Heal"
-    )
+    racial_heal = next(s.id for s in data.skills.values() if not s.professions and s.slot == "Heal")
     build = change(
         firebrand,
         skills={
@@ -159,9 +160,7 @@ def test_revenant_legend_problems(data: GameData) -> None:
             "legends": Legends(
                 terrestrial=(herald_legend, herald_legend),
                 aquatic=("Legend42", None),
-                inactive_utilities=InactiveUtilities(
-                    terrestrial=(mallyx.utilities[0], None, None)
-                ),
+                inactive_utilities=InactiveUtilities(terrestrial=(mallyx.utilities[0], None, None)),
             )
         }
     )
@@ -192,7 +191,10 @@ def test_centaur_heal_counts_under_both_of_its_ids(data: GameData) -> None:
 
 def test_pets_and_legends_on_the_wrong_profession(data: GameData, firebrand: Build) -> None:
     build = firebrand.model_copy(
-        update={"pets": Pets(terrestrial=(1, None)), "legends": Legends(terrestrial=("Legend1", None))}
+        update={
+            "pets": Pets(terrestrial=(1, None)),
+            "legends": Legends(terrestrial=("Legend1", None)),
+        }
     )
     found = issues(validate(build, data))
     assert ("pets_not_allowed", "/pets") in found
@@ -230,7 +232,9 @@ def test_overrides_stats_and_profession(data: GameData, firebrand: Build) -> Non
     assert found == {("unknown_skill", "/skill_overrides/1"), ("unknown_stats", "/stats")}
     minstrel = next(s.id for s in data.itemstats.values() if s.name == "Minstrel's")
     assert validate(change(firebrand, stats=minstrel), data).valid
-    alien = validate(change(firebrand, profession="Commander", pets={"terrestrial": [1, None]}), data)
+    alien = validate(
+        change(firebrand, profession="Commander", pets={"terrestrial": [1, None]}), data
+    )
     assert issues(alien) == {("unknown_profession", "/profession")}
 
 

@@ -1,0 +1,1 @@
+"""Benchmarks of gw2wvw: ``uv run python -m benchmarks [GROUP ...]`` prints ratios to baselines."""
