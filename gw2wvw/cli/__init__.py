@@ -12,18 +12,24 @@ from typing import Annotated
 import typer
 
 from gw2wvw._version import __version__
+from gw2wvw.cli._output import OneLineErrors
 from gw2wvw.cli.build import app as build_app
 from gw2wvw.cli.gamedata import app as gamedata_app
+from gw2wvw.cli.roles import app as roles_app
+from gw2wvw.cli.squad import app as squad_app
 
 app = typer.Typer(
     name="gw2wvw",
     help="Plan Guild Wars 2 World-vs-World squads and share builds.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    cls=OneLineErrors,
     add_completion=False,
 )
 app.add_typer(build_app, name="build")
 app.add_typer(gamedata_app, name="gamedata")
+app.add_typer(roles_app, name="roles")
+app.add_typer(squad_app, name="squad")
 
 
 def _version(value: bool) -> None:

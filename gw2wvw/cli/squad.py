@@ -1,0 +1,257 @@
+"""``gw2wvw squad``: build the best squad for a size or a roster, and evaluate compositions."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from pydantic import ValidationError
+from rich.table import Table
+from rich.text import Text
+
+from gw2wvw.cli._output import console, fail, print_json
+from gw2wvw.squad import (
+    MODES,
+    Composition,
+    CompositionError,
+    Evaluation,
+    Lock,
+    RolesError,
+    RolesTable,
+    RosterPlayer,
+    SquadPlan,
+    SquadRequest,
+    SquadRequestError,
+    build_squad,
+    evaluate,
+    load_roles,
+)
+from gw2wvw.squad.roles import BOONS, PARTY_CAPABILITIES
+
+app = typer.Typer(help="Build and evaluate WvW squads.", no_args_is_help=True)
+
+_LOCK = re.compile(
+    r"^(?P<player>[^=]+?)\s*=\s*(?P<archetype>[a-z0-9-]*)\s*(?:@\s*(?P<party>\d+))?$"
+)
+_SYMBOLS = {True: "[green]✓[/green]", False: "[red]✗[/red]"}
+
+
+def _validation_message(exc: ValidationError, what: str) -> str:
+    first = exc.errors()[0]
+    where = "/" + "/".join(str(p) for p in first["loc"])
+    more = exc.error_count() - 1
+    return f"invalid {what} at {where}: {first['msg']}" + (f" (and {more} more)" if more else "")
+
+
+def _roles(path: Path | None) -> RolesTable:
+    try:
+        return load_roles(path)
+    except RolesError as exc:
+        fail(str(exc))
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError as exc:
+        fail(f"cannot read {path}: {exc.strerror or exc}")
+    except UnicodeDecodeError:
+        fail(f"{path} is not UTF-8 text")
+
+
+def parse_roster(path: Path) -> list[RosterPlayer]:
+    """Read a roster: JSON (a list of players) or CSV (player, then archetype ids).
+
+    In CSV, an archetype may carry a preference as ``id:weight``, and a player name starting
+    with ``*`` is the commander. A first row starting with ``player`` is a header.
+    """
+    text = _read(path)
+    try:
+        if path.suffix.lower() == ".json" or text.lstrip().startswith(("[", "{")):
+            document: Any = json.loads(text)
+            players = document.get("players") if isinstance(document, dict) else document
+            if not isinstance(players, list):
+                fail(f'{path}: a JSON roster is a list of players or {{"players": [...]}}')
+            return [RosterPlayer.model_validate(p) for p in players]
+        roster = []
+        for number, row in enumerate(csv.reader(io.StringIO(text)), start=1):
+            cells = [c.strip() for c in row if c.strip()]
+            if not cells or (number == 1 and cells[0].casefold() == "player"):
+                continue
+            name, options = cells[0], cells[1:]
+            preferences = {}
+            archetypes = []
+            for option in options:
+                archetype, _, weight = option.partition(":")
+                archetypes.append(archetype)
+                if weight:
+                    try:
+                        preferences[archetype] = float(weight)
+                    except ValueError:
+                        fail(f"{path} line {number}: preference {weight!r} is not a number")
+            roster.append(
+                RosterPlayer(
+                    name=name.lstrip("*"),
+                    archetypes=tuple(archetypes),
+                    preferences=preferences,
+                    commander=name.startswith("*"),
+                )
+            )
+        return roster
+    except json.JSONDecodeError as exc:
+        fail(f"{path} is not valid JSON: {exc}")
+    except ValidationError as exc:
+        fail(_validation_message(exc, f"roster in {path}"))
+
+
+def parse_lock(text: str) -> Lock:
+    """Read ``PLAYER=ARCHETYPE[@PARTY]`` (``PLAYER=@PARTY`` locks only the party)."""
+    match = _LOCK.match(text.strip())
+    if match is None:
+        fail(f"--lock {text!r} is not PLAYER=ARCHETYPE[@PARTY]")
+    try:
+        return Lock(
+            player=match["player"].strip(),
+            archetype=match["archetype"] or None,
+            party=int(match["party"]) if match["party"] else None,
+        )
+    except ValidationError as exc:
+        fail(_validation_message(exc, f"--lock {text!r}"))
+
+
+def _coverage_table(evaluation: Evaluation) -> Table:
+    """Requirements down, parties across: ✓ met, ✗ missing, amount/minimum when short."""
+    wanted = [r for r in (*BOONS, *PARTY_CAPABILITIES) if r in evaluation.parties[0].coverage]
+    table = Table(title="Coverage", title_justify="left")
+    table.add_column("party")
+    for party in evaluation.parties:
+        table.add_column(str(party.number), justify="center")
+    for requirement in wanted:
+        cells = []
+        for party in evaluation.parties:
+            detail = party.details[requirement]
+            if detail.covered or detail.amount == 0:
+                cells.append(_SYMBOLS[detail.covered])
+            else:
+                cells.append(f"[yellow]{detail.amount:g}/{detail.minimum:g}[/yellow]")
+        table.add_row(requirement, *cells)
+    return table
+
+
+def _print_evaluation(evaluation: Evaluation) -> None:
+    console.print(_coverage_table(evaluation))
+    squad = ", ".join(
+        f"{name} {total.total:g}/{total.target:g}" for name, total in evaluation.squad.items()
+    )
+    console.print(f"Squad: {squad}")
+    colours = {"critical": "red", "warning": "yellow", "info": "blue"}
+    for finding in evaluation.findings:
+        colour = colours[finding.severity]
+        console.print(Text.assemble((f"{finding.severity:>8} ", colour), finding.message))
+    console.print(f"[bold]Score {evaluation.score:.1f}[/bold] / 100")
+
+
+def _print_plan(plan: SquadPlan) -> None:
+    if plan.status == "infeasible":
+        console.print(f"[red]infeasible[/red]: {plan.reason}")
+        return
+    for number, party in enumerate(plan.parties, start=1):
+        table = Table(title=f"Party {number}", title_justify="left")
+        for column in ("player", "archetype", "role", "chat code"):
+            table.add_column(column, overflow="fold")
+        for member in party:
+            player = (member.player or "-") + (" (commander)" if member.commander else "")
+            table.add_row(player, member.name, member.role, member.chat_code)
+        console.print(table)
+    if plan.bench:
+        console.print(f"Bench: {', '.join(plan.bench)}")
+    assert plan.evaluation is not None
+    _print_evaluation(plan.evaluation)
+    gap = "" if plan.status == "optimal" else f", gap {plan.gap:.2%}"
+    console.print(
+        f"Solver: {plan.status}{gap}, objective {plan.objective:.2f} "
+        f"(preferences {plan.preference_points:.2f}), {plan.solve_seconds:.2f} s"
+    )
+
+
+def plan_json(plan: SquadPlan) -> dict[str, Any]:
+    """The documented JSON shape of a plan."""
+    document = plan.model_dump(mode="json", exclude={"composition"})
+    document["parties"] = [[m.model_dump(mode="json") for m in party] for party in plan.parties]
+    return document
+
+
+@app.command("build")
+def build_command(
+    size: Annotated[
+        int | None, typer.Option("--size", min=1, max=50, help="Players (1-50).")
+    ] = None,
+    mode: Annotated[str, typer.Option("--mode", help=f"One of {', '.join(MODES)}.")] = "zerg",
+    roster: Annotated[
+        Path | None, typer.Option("--roster", help="Roster file: CSV or JSON.")
+    ] = None,
+    lock: Annotated[
+        list[str] | None,
+        typer.Option("--lock", help="PLAYER=ARCHETYPE[@PARTY]; repeat for more."),
+    ] = None,
+    time_limit: Annotated[
+        float, typer.Option("--time-limit", min=0.1, max=600, help="Solver seconds.")
+    ] = 10.0,
+    roles_file: Annotated[
+        Path | None, typer.Option("--roles", help="A roles table JSON file.")
+    ] = None,
+    json_output: Annotated[bool, typer.Option("--json", help="Print the plan as JSON.")] = False,
+) -> None:
+    """Build the best squad; exit 0 with a plan, 1 when no squad can meet the constraints."""
+    if mode not in MODES:
+        fail(f"--mode {mode!r} is not one of {', '.join(MODES)}")
+    if size is None and roster is None:
+        fail("give --size, --roster or both")
+    table = _roles(roles_file)
+    try:
+        request = SquadRequest(
+            size=size,
+            roster=tuple(parse_roster(roster)) if roster is not None else None,
+            mode=mode,
+            locks=tuple(parse_lock(text) for text in lock or ()),
+            time_limit=time_limit,
+        )
+        plan = build_squad(request, table)
+    except ValidationError as exc:
+        fail(_validation_message(exc, "request"))
+    except SquadRequestError as exc:
+        fail(str(exc))
+    if json_output:
+        print_json(plan_json(plan))
+    else:
+        _print_plan(plan)
+    if plan.status == "infeasible":
+        raise typer.Exit(1)
+
+
+@app.command("evaluate")
+def evaluate_command(
+    source: Annotated[Path, typer.Argument(help="A composition JSON file.")],
+    roles_file: Annotated[
+        Path | None, typer.Option("--roles", help="A roles table JSON file.")
+    ] = None,
+    json_output: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Evaluate a composition written by hand: coverage, findings and score."""
+    table = _roles(roles_file)
+    try:
+        composition = Composition.model_validate_json(_read(source))
+        evaluation = evaluate(composition, table)
+    except ValidationError as exc:
+        fail(_validation_message(exc, f"composition in {source}"))
+    except CompositionError as exc:
+        fail(str(exc))
+    if json_output:
+        print_json(evaluation.model_dump(mode="json"))
+    else:
+        _print_evaluation(evaluation)
