@@ -27,3 +27,12 @@ class Settings(BaseSettings):
 
     gw2_api_url: str = "https://api.guildwars2.com"
     """The official GW2 API that ``gw2wvw gamedata sync`` reads."""
+
+    database_url: str | None = None
+    """SQLite or PostgreSQL URL; unset means the embedded SQLite file in ``data_dir``."""
+
+    def resolved_database_url(self) -> str:
+        """The database URL to use: ``database_url``, else ``data_dir/gw2wvw.db``."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{self.data_dir / 'gw2wvw.db'}"

@@ -14,6 +14,7 @@ import typer
 from gw2wvw._version import __version__
 from gw2wvw.cli._output import OneLineErrors
 from gw2wvw.cli.build import app as build_app
+from gw2wvw.cli.db import app as db_app
 from gw2wvw.cli.gamedata import app as gamedata_app
 from gw2wvw.cli.roles import app as roles_app
 from gw2wvw.cli.squad import app as squad_app
@@ -28,6 +29,7 @@ app = typer.Typer(
 )
 app.add_typer(build_app, name="build")
 app.add_typer(gamedata_app, name="gamedata")
+app.add_typer(db_app, name="db")
 app.add_typer(roles_app, name="roles")
 app.add_typer(squad_app, name="squad")
 

@@ -1,0 +1,1 @@
+"""Alembic migrations of the gw2wvw schema (SQLite and PostgreSQL)."""

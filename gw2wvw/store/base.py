@@ -1,0 +1,65 @@
+"""What every repository shares: transactions, events, and the store they belong to."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from gw2wvw.store.errors import Unauthenticated
+from gw2wvw.store.ids import uuid7
+from gw2wvw.store.schemas import Actor
+from gw2wvw.store.tables import OutboxEvent, utcnow
+
+if TYPE_CHECKING:
+    from gw2wvw.store.store import Store
+
+
+class Transaction:
+    """A session inside one database transaction, and the events it will commit with it."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def emit(self, event_type: str, owner_id: uuid.UUID | None, data: Any) -> uuid.UUID:
+        """Append an event to the outbox; it commits, or not, with the change."""
+        event_id = uuid7()
+        await self.session.execute(
+            insert(OutboxEvent).values(
+                id=event_id, type=event_type, owner_id=owner_id, payload=data, created_at=utcnow()
+            )
+        )
+        return event_id
+
+
+class Repository:
+    """Base of the repositories: where their transactions come from.
+
+    Bound to the store, each call is its own transaction; bound to a unit of work, every call
+    joins the unit's transaction and nothing commits until it ends.
+    """
+
+    def __init__(self, store: Store, transaction: Transaction | None = None) -> None:
+        self.store = store
+        self._joined = transaction
+
+    def _tx(self, *, write: bool = True) -> AbstractAsyncContextManager[Transaction]:
+        if self._joined is not None:
+            return _join(self._joined)
+        return self.store.transaction(write=write)
+
+
+@asynccontextmanager
+async def _join(transaction: Transaction) -> AsyncIterator[Transaction]:
+    yield transaction
+
+
+def require_user(actor: Actor) -> uuid.UUID:
+    """The actor's user id; raises :class:`Unauthenticated` for anonymous actors."""
+    if actor.user_id is None:
+        raise Unauthenticated("sign in to do this")
+    return actor.user_id

@@ -1,0 +1,301 @@
+"""`BuildRepository`: stored builds, validated against the game data, visible by their rules."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, delete, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
+
+from gw2wvw.builds import Build, BuildError, validate
+from gw2wvw.chatcode import ChatCodeError
+from gw2wvw.store.base import Repository, Transaction, require_user
+from gw2wvw.store.errors import (
+    Conflict,
+    ErrorDetail,
+    NotFound,
+    PermissionDenied,
+    ValidationFailed,
+    VersionConflict,
+)
+from gw2wvw.store.ids import uuid7
+from gw2wvw.store.pagination import encode_cursor, keyset
+from gw2wvw.store.schemas import (
+    Actor,
+    BuildCreate,
+    BuildPatch,
+    BuildQuery,
+    BuildRead,
+    Page,
+    UserRef,
+)
+from gw2wvw.store.tables import BuildRow, BuildTag, CompositionMember, User, utcnow
+from gw2wvw.store.tags import has_tag, replace_links
+
+_COLUMNS = (
+    BuildRow.id,
+    BuildRow.owner_id,
+    User.name.label("owner_name"),
+    BuildRow.name,
+    BuildRow.description,
+    BuildRow.visibility,
+    BuildRow.profession,
+    BuildRow.elite_specialization,
+    BuildRow.chat_code,
+    BuildRow.data,
+    BuildRow.tags,
+    BuildRow.version,
+    BuildRow.created_at,
+    BuildRow.updated_at,
+)
+_SORTS = {"created": BuildRow.created_at, "updated": BuildRow.updated_at, "name": BuildRow.name}
+_RETRIES = 5
+
+
+def _read(row: Any) -> BuildRead:
+    return BuildRead(
+        id=row.id,
+        owner=UserRef(id=row.owner_id, name=row.owner_name),
+        name=row.name,
+        description=row.description,
+        visibility=row.visibility,
+        profession=row.profession,
+        elite_specialization=row.elite_specialization,
+        chat_code=row.chat_code,
+        build=Build.model_validate(row.data),
+        tags=tuple(row.tags),
+        version=row.version,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+    )
+
+
+def _visible(actor: Actor, *, listed: bool) -> ColumnElement[bool]:
+    """What ``actor`` may see: public items (and unlisted ones by id), and their own."""
+    shown = ("public",) if listed else ("public", "unlisted")
+    clause: ColumnElement[bool] = BuildRow.visibility.in_(shown)
+    if actor.user_id is not None:
+        clause = or_(clause, BuildRow.owner_id == actor.user_id)
+    return clause
+
+
+def _select() -> Select[Any]:
+    return select(*_COLUMNS).join(User, User.id == BuildRow.owner_id)
+
+
+class BuildRepository(Repository):
+    """Create, read, list, update and delete stored builds."""
+
+    def _resolve(self, build: Build | None, chat_code: str | None) -> tuple[Build, str, int | None]:
+        """The build, its canonical chat code and elite specialization; or ValidationFailed."""
+        data = self.store.data
+        if chat_code is not None:
+            try:
+                build = Build.from_chat_code(chat_code, data)
+            except (ChatCodeError, BuildError) as error:
+                raise ValidationFailed(
+                    [ErrorDetail("/chat_code", "invalid_chat_code", str(error))]
+                ) from error
+        assert build is not None
+        report = validate(build, data)
+        if not report.valid:
+            where = "/chat_code" if chat_code is not None else "/build"
+            raise ValidationFailed(
+                [
+                    ErrorDetail(
+                        where if chat_code is not None else where + issue.path,
+                        issue.code,
+                        issue.message
+                        + (f" (at {issue.path} of the decoded build)" if chat_code else ""),
+                    )
+                    for issue in report.errors
+                ]
+            )
+        try:
+            code = build.to_chat_code(data)
+        except BuildError as error:
+            raise ValidationFailed([ErrorDetail("/build", "not_encodable", str(error))]) from error
+        third = build.specializations[2]
+        spec = data.specializations.get(third.id) if third is not None else None
+        return build, code, spec.id if spec is not None and spec.elite else None
+
+    async def _fetch(self, tx: Transaction, actor: Actor, build_id: uuid.UUID) -> BuildRead:
+        row = (
+            await tx.session.execute(
+                _select().where(BuildRow.id == build_id, _visible(actor, listed=False))
+            )
+        ).first()
+        if row is None:
+            raise NotFound("build", build_id)
+        return _read(row)
+
+    async def create(self, actor: Actor, new: BuildCreate) -> BuildRead:
+        """Validate and store a build owned by ``actor``; emits ``build.created``."""
+        owner = require_user(actor)
+        build, code, elite = self._resolve(new.build, new.chat_code)
+        build_id = uuid7()
+        now = utcnow()
+        tags = list(dict.fromkeys(new.tags))
+        async with self._tx() as tx:
+            await tx.session.execute(
+                insert(BuildRow).values(
+                    id=build_id,
+                    owner_id=owner,
+                    name=new.name,
+                    description=new.description,
+                    visibility=new.visibility,
+                    profession=build.profession,
+                    elite_specialization=elite,
+                    chat_code=code,
+                    data=build.model_dump(mode="json"),
+                    tags=tags,
+                    version=1,
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
+            await replace_links(
+                tx.session, self.store.dialect, BuildTag, BuildTag.build_id, build_id, tags
+            )
+            created = await self._fetch(tx, actor, build_id)
+            await tx.emit("build.created", owner, created.model_dump(mode="json"))
+        return created
+
+    async def get(self, actor: Actor, build_id: uuid.UUID) -> BuildRead:
+        """A build ``actor`` may see; raises NotFound otherwise (whether or not it exists)."""
+        async with self._tx(write=False) as tx:
+            return await self._fetch(tx, actor, build_id)
+
+    async def list(self, actor: Actor, query: BuildQuery) -> Page[BuildRead]:
+        """One page of the builds ``actor`` may list, filtered and sorted by ``query``."""
+        statement = _select().where(_visible(actor, listed=query.owner is None))
+        if query.owner is not None:
+            statement = statement.where(User.name_key == query.owner.casefold())
+            if (
+                actor.user_id is None
+                or actor.name is None
+                or (actor.name.casefold() != query.owner.casefold())
+            ):
+                statement = statement.where(BuildRow.visibility == "public")
+        if query.profession is not None:
+            statement = statement.where(BuildRow.profession == query.profession)
+        if query.elite_specialization is not None:
+            statement = statement.where(BuildRow.elite_specialization == query.elite_specialization)
+        if query.tag is not None:
+            statement = statement.where(
+                has_tag(BuildTag, BuildTag.build_id, BuildRow.id, query.tag)
+            )
+        if query.text is not None:
+            statement = statement.where(BuildRow.name.icontains(query.text, autoescape=True))
+        order, after = keyset(query.sort, _SORTS, BuildRow.id, query.cursor)
+        if after is not None:
+            statement = statement.where(after)
+        statement = statement.order_by(*order).limit(query.limit + 1)
+        async with self._tx(write=False) as tx:
+            rows = (await tx.session.execute(statement)).all()
+        items = [_read(row) for row in rows[: query.limit]]
+        cursor = None
+        if len(rows) > query.limit:
+            last = items[-1]
+            key = query.sort.lstrip("-")
+            value = {"created": last.created_at, "updated": last.updated_at, "name": last.name}
+            cursor = encode_cursor(query.sort, value[key], last.id)
+        return Page[BuildRead](items=tuple(items), next_cursor=cursor)
+
+    async def _owned(self, tx: Transaction, actor: Actor, build_id: uuid.UUID) -> BuildRead:
+        current = await self._fetch(tx, actor, build_id)
+        if current.owner.id != actor.user_id:
+            raise PermissionDenied(f"build {build_id} belongs to {current.owner.name}")
+        return current
+
+    async def update(
+        self,
+        actor: Actor,
+        build_id: uuid.UUID,
+        changes: BuildCreate | BuildPatch,
+        expected_version: int | None = None,
+    ) -> BuildRead:
+        """Replace (BuildCreate) or patch (BuildPatch) a build; emits ``build.updated``.
+
+        With ``expected_version``, a build at another version raises VersionConflict and
+        changes nothing; without it, the change applies to whatever version is current.
+        """
+        owner = require_user(actor)
+        for _ in range(_RETRIES):
+            async with self._tx() as tx:
+                current = await self._owned(tx, actor, build_id)
+                if expected_version is not None and current.version != expected_version:
+                    raise VersionConflict("build", build_id, expected_version, current.version)
+                values = self._changed(changes)
+                result = await tx.session.execute(
+                    update(BuildRow)
+                    .where(BuildRow.id == build_id, BuildRow.version == current.version)
+                    .values(**values, version=current.version + 1, updated_at=utcnow())
+                )
+                if result.rowcount == 1:  # type: ignore[attr-defined]
+                    if "tags" in values:
+                        await replace_links(
+                            tx.session,
+                            self.store.dialect,
+                            BuildTag,
+                            BuildTag.build_id,
+                            build_id,
+                            values["tags"],
+                        )
+                    updated = await self._fetch(tx, actor, build_id)
+                    await tx.emit("build.updated", owner, updated.model_dump(mode="json"))
+                    return updated
+            # Someone else changed it between our read and our write.
+            if expected_version is not None:
+                raise VersionConflict("build", build_id, expected_version, expected_version + 1)
+        raise Conflict(f"build {build_id} keeps changing; try again")
+
+    def _changed(self, changes: BuildCreate | BuildPatch) -> dict[str, Any]:
+        """Column values for ``changes``: all of a replacement, the given fields of a patch."""
+        fields = changes.model_dump(exclude_unset=isinstance(changes, BuildPatch))
+        values: dict[str, Any] = {}
+        for name in ("name", "description", "visibility"):
+            if name in fields and fields[name] is not None:
+                values[name] = fields[name]
+        if fields.get("tags") is not None:
+            values["tags"] = list(dict.fromkeys(changes.tags or ()))
+        if changes.build is not None or changes.chat_code is not None:
+            build, code, elite = self._resolve(changes.build, changes.chat_code)
+            values.update(
+                profession=build.profession,
+                elite_specialization=elite,
+                chat_code=code,
+                data=build.model_dump(mode="json"),
+            )
+        return values
+
+    async def delete(
+        self, actor: Actor, build_id: uuid.UUID, expected_version: int | None = None
+    ) -> None:
+        """Delete a build; emits ``build.deleted`` with its last state.
+
+        Raises Conflict while a stored composition uses it, VersionConflict on a version mismatch.
+        """
+        owner = require_user(actor)
+        async with self._tx() as tx:
+            current = await self._owned(tx, actor, build_id)
+            version = expected_version if expected_version is not None else current.version
+            if current.version != version:
+                raise VersionConflict("build", build_id, version, current.version)
+            used = await tx.session.scalar(
+                select(CompositionMember.composition_id)
+                .where(CompositionMember.build_id == build_id)
+                .limit(1)
+            )
+            if used is not None:
+                raise Conflict(f"build {build_id} is used by composition {used}")
+            try:
+                result = await tx.session.execute(
+                    delete(BuildRow).where(BuildRow.id == build_id, BuildRow.version == version)
+                )
+            except IntegrityError as error:
+                raise Conflict(f"build {build_id} is used by a composition") from error
+            if result.rowcount != 1:  # type: ignore[attr-defined]
+                raise VersionConflict("build", build_id, version, version + 1)
+            await tx.emit("build.deleted", owner, current.model_dump(mode="json"))

@@ -1,0 +1,83 @@
+"""Database engines: URL normalisation, SQLite pragmas and write locks, driver error mapping."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from sqlalchemy import event, exc
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.pool import StaticPool
+
+from gw2wvw.store.errors import StoreError, StoreUnavailable
+
+BUSY_TIMEOUT_MS = 10_000
+"""How long a SQLite writer waits for the lock before giving up."""
+
+WRITE_OPTION = "gw2wvw_write"
+"""Execution option that marks a write transaction (SQLite takes its lock at BEGIN)."""
+
+
+def normalise_url(url: str | URL) -> URL:
+    """The async-driver URL for ``url``; ``sqlite://`` and ``postgresql://`` are accepted."""
+    try:
+        parsed = make_url(url)
+    except exc.ArgumentError as error:
+        raise StoreError(f"not a database URL: {url!r}") from error
+    backend = parsed.get_backend_name()
+    if backend == "sqlite":
+        return parsed.set(drivername="sqlite+aiosqlite")
+    if backend in ("postgresql", "postgres"):
+        return parsed.set(drivername="postgresql+asyncpg")
+    raise StoreError(f"unsupported database {backend!r}: use sqlite or postgresql")
+
+
+def _sqlite_setup(engine: AsyncEngine) -> None:
+    @event.listens_for(engine.sync_engine, "connect")
+    def _connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy emit BEGIN itself (below) instead of the driver's implicit one.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _begin(connection: Any) -> None:
+        # A writer takes the lock up front: a deferred BEGIN that later upgrades to a write
+        # lock fails at once with "database is locked" instead of waiting its turn.
+        immediate = connection.get_execution_options().get(WRITE_OPTION, False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def create_engine(url: str | URL, *, echo: bool = False) -> AsyncEngine:
+    """An async engine for ``url`` with gw2wvw's settings for its database."""
+    target = normalise_url(url)
+    options: dict[str, Any] = {"echo": echo}
+    if target.get_backend_name() == "sqlite":
+        if target.database in (None, "", ":memory:"):
+            # One in-memory database lives as long as its one connection.
+            options["poolclass"] = StaticPool
+        options["connect_args"] = {"timeout": BUSY_TIMEOUT_MS / 1000}
+        engine = create_async_engine(target, **options)
+        _sqlite_setup(engine)
+        return engine
+    options.update(pool_size=10, max_overflow=10, pool_pre_ping=True, pool_recycle=1800)
+    return create_async_engine(target, **options)
+
+
+@asynccontextmanager
+async def translated_errors() -> AsyncIterator[None]:
+    """Turn driver and connection errors into :class:`StoreUnavailable`."""
+    try:
+        yield
+    except (exc.OperationalError, exc.InterfaceError, exc.TimeoutError, OSError) as error:
+        raise StoreUnavailable(f"database unavailable: {type(error).__name__}: {error}") from error
+    except exc.DBAPIError as error:
+        if not error.connection_invalidated:
+            raise
+        raise StoreUnavailable(f"database connection lost: {error}") from error

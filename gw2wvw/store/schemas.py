@@ -1,0 +1,338 @@
+"""What goes into the store and what comes out: the resource shapes the API also serves."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Any, Generic, Literal, TypeVar
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+
+from gw2wvw.builds import Build
+from gw2wvw.squad.roles import ArchetypeId, Role
+from gw2wvw.squad.targets import Mode, Targets
+
+Visibility = Literal["private", "unlisted", "public"]
+"""private: the owner only; unlisted: anyone with the id, listed to the owner; public: all."""
+
+UserName = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{2,63}$")]
+"""3-64 letters, digits, ``_``, ``.`` or ``-``, starting with a letter or digit."""
+
+Tag = Annotated[
+    str,
+    AfterValidator(str.lower),
+    Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9-]{0,31}$", examples=["zerg"]),
+]
+"""A tag: up to 32 letters, digits or dashes; stored in lower case."""
+
+EventPattern = Annotated[
+    str,
+    Field(pattern=r"^(\*|[a-z]+\.\*|[a-z]+\.[a-z_]+)$", examples=["build.*"]),
+]
+"""An event type (``build.created``), a family (``build.*``) or everything (``*``)."""
+
+T = TypeVar("T")
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class _Out(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class Actor(_In):
+    """Who is acting: a signed-in user, or anonymous (``user_id`` None)."""
+
+    user_id: uuid.UUID | None = None
+    name: str | None = None
+
+    @property
+    def authenticated(self) -> bool:
+        """Whether a user is signed in."""
+        return self.user_id is not None
+
+
+ANONYMOUS = Actor()
+"""The actor of requests without credentials."""
+
+
+class UserRef(_Out):
+    """Who owns an item."""
+
+    id: uuid.UUID
+    name: str
+
+
+class UserCreate(_In):
+    """A new account."""
+
+    name: UserName
+    display_name: str | None = Field(default=None, min_length=1, max_length=100)
+    password: str | None = Field(default=None, min_length=8, max_length=256)
+
+
+class UserUpdate(_In):
+    """Changes to one's own account."""
+
+    display_name: str | None = Field(default=None, min_length=1, max_length=100)
+    password: str | None = Field(default=None, min_length=8, max_length=256)
+
+
+class UserRead(_Out):
+    """An account as others may see it."""
+
+    id: uuid.UUID
+    name: str
+    display_name: str
+    created_at: datetime
+
+
+class TokenCreate(_In):
+    """A new API token."""
+
+    name: str = Field(default="api", min_length=1, max_length=100)
+    expires_at: datetime | None = None
+
+
+class TokenRead(_Out):
+    """An API token without its secret."""
+
+    id: uuid.UUID
+    name: str
+    prefix: str
+    created_at: datetime
+    last_used_at: datetime | None
+    expires_at: datetime | None
+    revoked_at: datetime | None
+
+
+class IssuedToken(TokenRead):
+    """A token just issued: ``token`` is the secret, shown this once."""
+
+    token: str
+
+
+class _BuildFields(_In):
+    name: str = Field(min_length=1, max_length=100)
+    description: str = Field(default="", max_length=2000)
+    visibility: Visibility = "private"
+    tags: tuple[Tag, ...] = Field(default=(), max_length=10)
+
+
+class BuildCreate(_BuildFields):
+    """A build to store: as a ``build`` object or as a ``chat_code``."""
+
+    build: Build | None = None
+    chat_code: str | None = Field(default=None, max_length=200)
+
+    @model_validator(mode="after")
+    def _one_source(self) -> BuildCreate:
+        if (self.build is None) == (self.chat_code is None):
+            raise ValueError("give either build or chat_code")
+        return self
+
+
+class BuildPatch(_In):
+    """Fields to change on a build; what is left out stays as it is."""
+
+    name: str | None = Field(default=None, min_length=1, max_length=100)
+    description: str | None = Field(default=None, max_length=2000)
+    visibility: Visibility | None = None
+    tags: tuple[Tag, ...] | None = Field(default=None, max_length=10)
+    build: Build | None = None
+    chat_code: str | None = Field(default=None, max_length=200)
+
+    @model_validator(mode="after")
+    def _one_source(self) -> BuildPatch:
+        if self.build is not None and self.chat_code is not None:
+            raise ValueError("give build or chat_code, not both")
+        return self
+
+
+class BuildRead(_Out):
+    """A stored build."""
+
+    id: uuid.UUID
+    owner: UserRef
+    name: str
+    description: str
+    visibility: Visibility
+    profession: str
+    elite_specialization: int | None
+    chat_code: str
+    build: Build
+    tags: tuple[str, ...]
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class MemberIn(_In):
+    """A composition member: an archetype, or a stored build with the role it plays."""
+
+    player: str | None = Field(default=None, min_length=1, max_length=64)
+    archetype: ArchetypeId | None = None
+    build_id: uuid.UUID | None = None
+    role: Role | None = None
+    commander: bool = False
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> MemberIn:
+        if (self.archetype is None) == (self.build_id is None):
+            raise ValueError("a member has either an archetype or a build_id")
+        if self.build_id is not None and self.role is None:
+            raise ValueError("a member with a build needs the role it plays")
+        if self.archetype is not None and self.role is not None:
+            raise ValueError("role goes with a build; an archetype has its own role")
+        return self
+
+
+class PartyIn(_In):
+    """A party of one to five members."""
+
+    members: tuple[MemberIn, ...] = Field(min_length=1, max_length=5)
+
+
+class _CompositionFields(_In):
+    name: str = Field(min_length=1, max_length=100)
+    description: str = Field(default="", max_length=2000)
+    mode: Mode | Literal["custom"] = "zerg"
+    targets: Targets | None = None
+    visibility: Visibility = "private"
+    tags: tuple[Tag, ...] = Field(default=(), max_length=10)
+
+
+class CompositionCreate(_CompositionFields):
+    """A composition to store."""
+
+    parties: tuple[PartyIn, ...] = Field(min_length=1, max_length=10)
+
+
+class CompositionPatch(_In):
+    """Fields to change on a composition; what is left out stays as it is."""
+
+    name: str | None = Field(default=None, min_length=1, max_length=100)
+    description: str | None = Field(default=None, max_length=2000)
+    mode: Mode | Literal["custom"] | None = None
+    targets: Targets | None = None
+    visibility: Visibility | None = None
+    tags: tuple[Tag, ...] | None = Field(default=None, max_length=10)
+    parties: tuple[PartyIn, ...] | None = Field(default=None, min_length=1, max_length=10)
+
+
+class MemberRead(_Out):
+    """A stored composition member."""
+
+    player: str | None
+    archetype: str | None
+    build_id: uuid.UUID | None
+    role: str | None
+    commander: bool
+
+
+class PartyRead(_Out):
+    """A stored party."""
+
+    members: tuple[MemberRead, ...]
+
+
+class CompositionRead(_Out):
+    """A stored composition."""
+
+    id: uuid.UUID
+    owner: UserRef
+    name: str
+    description: str
+    mode: str
+    targets: Targets | None
+    visibility: Visibility
+    tags: tuple[str, ...]
+    parties: tuple[PartyRead, ...]
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+BuildSort = Literal["created", "-created", "updated", "-updated", "name", "-name"]
+"""A sort key; a leading ``-`` sorts descending."""
+
+
+class _Query(_In):
+    owner: str | None = Field(default=None, max_length=64, description="Owner's user name.")
+    tag: Tag | None = None
+    text: str | None = Field(default=None, min_length=1, max_length=100)
+    sort: BuildSort = "-created"
+    cursor: str | None = Field(default=None, max_length=500)
+    limit: int = Field(default=20, ge=1, le=100)
+
+
+class BuildQuery(_Query):
+    """Filters, order and page of a build listing."""
+
+    profession: str | None = Field(default=None, max_length=32)
+    elite_specialization: int | None = Field(default=None, ge=1)
+
+
+class CompositionQuery(_Query):
+    """Filters, order and page of a composition listing."""
+
+    mode: str | None = Field(default=None, max_length=16)
+    archetype: ArchetypeId | None = None
+
+
+class Page(_Out, Generic[T]):
+    """One page of a listing; ``next_cursor`` fetches the next, None at the end."""
+
+    items: tuple[T, ...]
+    next_cursor: str | None
+
+
+class EndpointCreate(_In):
+    """A webhook endpoint to register."""
+
+    url: str = Field(min_length=8, max_length=2000, pattern=r"^https?://")
+    event_types: tuple[EventPattern, ...] = Field(min_length=1, max_length=20)
+    description: str = Field(default="", max_length=500)
+
+
+class EndpointPatch(_In):
+    """Fields to change on a webhook endpoint."""
+
+    url: str | None = Field(default=None, min_length=8, max_length=2000, pattern=r"^https?://")
+    event_types: tuple[EventPattern, ...] | None = Field(default=None, min_length=1, max_length=20)
+    description: str | None = Field(default=None, max_length=500)
+    enabled: bool | None = None
+
+
+class EndpointRead(_Out):
+    """A webhook endpoint, without its secret."""
+
+    id: uuid.UUID
+    url: str
+    description: str
+    event_types: tuple[str, ...]
+    enabled: bool
+    disabled_reason: str | None
+    consecutive_failures: int
+    failing_since: datetime | None
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class EndpointWithSecret(EndpointRead):
+    """An endpoint just created or rotated: ``secret`` is shown this once."""
+
+    secret: str
+
+
+class EventRead(_Out):
+    """A domain event of the outbox."""
+
+    id: uuid.UUID
+    type: str
+    owner_id: uuid.UUID | None
+    payload: dict[str, Any]
+    created_at: datetime

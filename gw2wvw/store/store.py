@@ -1,0 +1,116 @@
+"""`Store`, `UnitOfWork` and `open_store`: one session per unit of work, one commit."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from sqlalchemy import exc, literal, select
+from sqlalchemy.engine import URL
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+
+from gw2wvw import gamedata
+from gw2wvw.gamedata import GameData
+from gw2wvw.squad.roles import RolesTable, load_roles
+from gw2wvw.store.base import Transaction
+from gw2wvw.store.builds import BuildRepository
+from gw2wvw.store.compositions import CompositionRepository
+from gw2wvw.store.engine import WRITE_OPTION, create_engine, translated_errors
+from gw2wvw.store.errors import Conflict
+from gw2wvw.store.outbox import OutboxRepository
+from gw2wvw.store.tokens import TokenRepository
+from gw2wvw.store.users import UserRepository
+from gw2wvw.store.webhooks import WebhookRepository
+
+
+class _Repositories:
+    """Every repository, bound to one store and, optionally, one transaction."""
+
+    def __init__(self, store: Store, transaction: Transaction | None) -> None:
+        self.users = UserRepository(store, transaction)
+        self.tokens = TokenRepository(store, transaction)
+        self.builds = BuildRepository(store, transaction)
+        self.compositions = CompositionRepository(store, transaction)
+        self.webhooks = WebhookRepository(store, transaction)
+        self.outbox = OutboxRepository(store, transaction)
+
+
+class UnitOfWork(_Repositories):
+    """Several repository calls in one transaction, committed once when the block ends.
+
+    >>> async with store.unit_of_work() as uow:  # doctest: +SKIP
+    ...     build = await uow.builds.create(actor, new_build)
+    ...     await uow.compositions.create(actor, a_composition_using(build))
+    """
+
+    def __init__(self, store: Store, transaction: Transaction) -> None:
+        self.transaction = transaction
+        super().__init__(store, transaction)
+
+
+class Store(_Repositories):
+    """The persistence facade: repositories per aggregate over one database.
+
+    Open one with :func:`open_store`. Each repository call is its own unit of work, unless it is
+    made through :meth:`unit_of_work`.
+    """
+
+    def __init__(self, engine: AsyncEngine, data: GameData, roles: RolesTable) -> None:
+        self.engine = engine
+        self.data = data
+        self.roles = roles
+        self.dialect = engine.dialect.name
+        self._reads = async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+        self._writes = async_sessionmaker(
+            engine.execution_options(**{WRITE_OPTION: True}),
+            expire_on_commit=False,
+            autoflush=False,
+        )
+        super().__init__(self, None)
+
+    @asynccontextmanager
+    async def transaction(self, *, write: bool = True) -> AsyncIterator[Transaction]:
+        """One transaction: committed when the block ends, rolled back if it raises."""
+        factory = self._writes if write else self._reads
+        async with translated_errors(), factory() as session:
+            try:
+                async with session.begin():
+                    yield Transaction(session)
+            except exc.IntegrityError as error:
+                raise Conflict(f"the change clashes with stored data: {error.orig}") from error
+
+    @asynccontextmanager
+    async def unit_of_work(self) -> AsyncIterator[UnitOfWork]:
+        """Repositories that share one transaction; it commits once, at the end."""
+        async with self.transaction() as transaction:
+            yield UnitOfWork(self, transaction)
+
+    async def ping(self) -> None:
+        """Raise :class:`~gw2wvw.store.errors.StoreUnavailable` unless the database answers."""
+        async with self.transaction(write=False) as transaction:
+            await transaction.session.execute(select(literal(1)))
+
+
+@asynccontextmanager
+async def open_store(
+    url: str | URL,
+    *,
+    data: GameData | None = None,
+    roles: RolesTable | None = None,
+    migrate: bool = False,
+    echo: bool = False,
+) -> AsyncIterator[Store]:
+    """Open the store at ``url`` (SQLite or PostgreSQL) for the life of the block.
+
+    ``migrate`` first upgrades the schema to the newest version. ``data`` and ``roles`` default
+    to the bundled game data and roles table.
+    """
+    engine = create_engine(url, echo=echo)
+    try:
+        if migrate:
+            from gw2wvw.store.migrate import upgrade
+
+            await upgrade(engine)
+        yield Store(engine, data or gamedata.load(), roles or load_roles())
+    finally:
+        await engine.dispose()

@@ -1,0 +1,147 @@
+"""`TokenRepository`: API tokens. Only a SHA-256 of each is stored; the secret is shown once."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import uuid
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import insert, select, update
+
+from gw2wvw.store.base import Repository, require_user
+from gw2wvw.store.errors import NotFound
+from gw2wvw.store.ids import uuid7
+from gw2wvw.store.schemas import Actor, IssuedToken, TokenCreate, TokenRead
+from gw2wvw.store.tables import ApiToken, User, utcnow
+
+TOKEN_PREFIX = "gw2wvw_"
+"""Every token starts with this, so secret scanners can recognise leaked ones."""
+
+_SHOWN = len(TOKEN_PREFIX) + 4
+# Recording every use would make every request a write; once a minute is plenty to see use.
+_TOUCH_EVERY = timedelta(minutes=1)
+
+
+def hash_token(token: str) -> str:
+    """The stored form of a token: hex SHA-256 (tokens are random, so no slow hash is needed)."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _read(row: Any) -> TokenRead:
+    return TokenRead(
+        id=row.id,
+        name=row.name,
+        prefix=row.prefix,
+        created_at=row.created_at,
+        last_used_at=row.last_used_at,
+        expires_at=row.expires_at,
+        revoked_at=row.revoked_at,
+    )
+
+
+class TokenRepository(Repository):
+    """Issue, authenticate, list and revoke API tokens."""
+
+    async def create(self, actor: Actor, new: TokenCreate) -> IssuedToken:
+        """Issue a token for the actor; its secret is in the result and nowhere else."""
+        user_id = require_user(actor)
+        secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+        token_id = uuid7()
+        async with self._tx() as tx:
+            await tx.session.execute(
+                insert(ApiToken).values(
+                    id=token_id,
+                    user_id=user_id,
+                    name=new.name,
+                    prefix=secret[:_SHOWN],
+                    token_hash=hash_token(secret),
+                    created_at=utcnow(),
+                    expires_at=new.expires_at,
+                )
+            )
+            row = (
+                await tx.session.execute(select(ApiToken).where(ApiToken.id == token_id))
+            ).scalar_one()
+        return IssuedToken(**_read(row).model_dump(), token=secret)
+
+    async def authenticate(self, token: str, now: datetime | None = None) -> Actor | None:
+        """The actor a token stands for, or None if it is unknown, revoked or expired."""
+        if not token.startswith(TOKEN_PREFIX) or len(token) > 200:
+            return None
+        digest = hash_token(token)
+        moment = now or utcnow()
+        async with self._tx(write=False) as tx:
+            row = (
+                await tx.session.execute(
+                    select(
+                        ApiToken.id,
+                        ApiToken.token_hash,
+                        ApiToken.user_id,
+                        ApiToken.revoked_at,
+                        ApiToken.expires_at,
+                        ApiToken.last_used_at,
+                        User.name,
+                    )
+                    .join(User, User.id == ApiToken.user_id)
+                    .where(ApiToken.token_hash == digest)
+                )
+            ).first()
+        if row is None or not hmac.compare_digest(row.token_hash, digest):
+            return None
+        if row.revoked_at is not None or (row.expires_at is not None and row.expires_at <= moment):
+            return None
+        if row.last_used_at is None or moment - row.last_used_at >= _TOUCH_EVERY:
+            async with self._tx() as tx:
+                await tx.session.execute(
+                    update(ApiToken).where(ApiToken.id == row.id).values(last_used_at=moment)
+                )
+        return Actor(user_id=row.user_id, name=row.name)
+
+    async def list(self, actor: Actor) -> list[TokenRead]:
+        """The actor's tokens, newest first, revoked ones included."""
+        user_id = require_user(actor)
+        async with self._tx(write=False) as tx:
+            rows = (
+                await tx.session.execute(
+                    select(ApiToken).where(ApiToken.user_id == user_id).order_by(ApiToken.id.desc())
+                )
+            ).scalars()
+            return [_read(row) for row in rows]
+
+    async def get(self, actor: Actor, token_id: uuid.UUID) -> TokenRead:
+        """One of the actor's tokens."""
+        user_id = require_user(actor)
+        async with self._tx(write=False) as tx:
+            row = (
+                await tx.session.execute(
+                    select(ApiToken).where(ApiToken.id == token_id, ApiToken.user_id == user_id)
+                )
+            ).scalar()
+        if row is None:
+            raise NotFound("token", token_id)
+        return _read(row)
+
+    async def revoke(self, actor: Actor, token_id: uuid.UUID) -> TokenRead:
+        """Revoke one of the actor's tokens (revoking twice keeps the first time)."""
+        user_id = require_user(actor)
+        async with self._tx() as tx:
+            await tx.session.execute(
+                update(ApiToken)
+                .where(
+                    ApiToken.id == token_id,
+                    ApiToken.user_id == user_id,
+                    ApiToken.revoked_at.is_(None),
+                )
+                .values(revoked_at=utcnow())
+            )
+            row = (
+                await tx.session.execute(
+                    select(ApiToken).where(ApiToken.id == token_id, ApiToken.user_id == user_id)
+                )
+            ).scalar()
+        if row is None:
+            raise NotFound("token", token_id)
+        return _read(row)

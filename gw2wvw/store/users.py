@@ -1,0 +1,136 @@
+"""`UserRepository`: accounts with names, display names and Argon2 password hashes."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import delete, insert, select, update
+
+from gw2wvw.store.base import Repository, require_user
+from gw2wvw.store.errors import Conflict, NotFound
+from gw2wvw.store.ids import uuid7
+from gw2wvw.store.pagination import encode_cursor, keyset
+from gw2wvw.store.schemas import Actor, Page, UserCreate, UserRead, UserUpdate
+from gw2wvw.store.tables import User, utcnow
+
+HASHER = PasswordHasher()
+"""Argon2id with the library's defaults (memory-hard: 64 MiB, 3 passes)."""
+
+# Verifying against a throwaway hash when the name is unknown keeps a failed sign-in as slow
+# as a wrong password, so response times do not reveal which names exist.
+_DECOY = HASHER.hash("not a real password")
+
+
+def _read(row: Any) -> UserRead:
+    return UserRead(
+        id=row.id, name=row.name, display_name=row.display_name, created_at=row.created_at
+    )
+
+
+class UserRepository(Repository):
+    """Sign-up, look-up, password checks and account changes."""
+
+    async def create(self, new: UserCreate) -> UserRead:
+        """Create an account; raises Conflict when the name (in any case) is taken."""
+        user_id = uuid7()
+        password_hash = HASHER.hash(new.password) if new.password is not None else None
+        async with self._tx() as tx:
+            taken = await tx.session.scalar(
+                select(User.id).where(User.name_key == new.name.casefold())
+            )
+            if taken is not None:
+                raise Conflict(f"the user name {new.name!r} is taken")
+            await tx.session.execute(
+                insert(User).values(
+                    id=user_id,
+                    name=new.name,
+                    name_key=new.name.casefold(),
+                    display_name=new.display_name or new.name,
+                    password_hash=password_hash,
+                    created_at=utcnow(),
+                )
+            )
+            row = (await tx.session.execute(select(User).where(User.id == user_id))).scalar_one()
+        return _read(row)
+
+    async def get(self, user_id: uuid.UUID) -> UserRead:
+        """An account by id."""
+        async with self._tx(write=False) as tx:
+            row = (await tx.session.execute(select(User).where(User.id == user_id))).scalar()
+        if row is None:
+            raise NotFound("user", user_id)
+        return _read(row)
+
+    async def get_by_name(self, name: str) -> UserRead:
+        """An account by name, in any case."""
+        async with self._tx(write=False) as tx:
+            row = (
+                await tx.session.execute(select(User).where(User.name_key == name.casefold()))
+            ).scalar()
+        if row is None:
+            raise NotFound("user", name)
+        return _read(row)
+
+    async def list(
+        self, text: str | None = None, cursor: str | None = None, limit: int = 20
+    ) -> Page[UserRead]:
+        """Accounts by name, optionally those whose name contains ``text``."""
+        order, after = keyset("name", {"name": User.name_key}, User.id, cursor)
+        statement = select(User).order_by(*order).limit(limit + 1)
+        if text:
+            statement = statement.where(User.name_key.contains(text.casefold(), autoescape=True))
+        if after is not None:
+            statement = statement.where(after)
+        async with self._tx(write=False) as tx:
+            rows = (await tx.session.execute(statement)).scalars().all()
+        items = [_read(row) for row in rows[:limit]]
+        next_cursor = None
+        if len(rows) > limit:
+            next_cursor = encode_cursor("name", rows[limit - 1].name_key, rows[limit - 1].id)
+        return Page[UserRead](items=tuple(items), next_cursor=next_cursor)
+
+    async def authenticate(self, name: str, password: str) -> Actor | None:
+        """The actor for a correct name and password, or None."""
+        async with self._tx(write=False) as tx:
+            row = (
+                await tx.session.execute(
+                    select(User.id, User.name, User.password_hash).where(
+                        User.name_key == name.casefold()
+                    )
+                )
+            ).first()
+        stored = row.password_hash if row is not None and row.password_hash else _DECOY
+        try:
+            HASHER.verify(stored, password)
+        except (VerificationError, InvalidHashError):
+            return None
+        if row is None or not row.password_hash:
+            return None
+        return Actor(user_id=row.id, name=row.name)
+
+    async def update(self, actor: Actor, changes: UserUpdate) -> UserRead:
+        """Change the actor's own display name or password."""
+        user_id = require_user(actor)
+        values: dict[str, Any] = {}
+        if changes.display_name is not None:
+            values["display_name"] = changes.display_name
+        if changes.password is not None:
+            values["password_hash"] = HASHER.hash(changes.password)
+        async with self._tx() as tx:
+            if values:
+                await tx.session.execute(update(User).where(User.id == user_id).values(**values))
+            row = (await tx.session.execute(select(User).where(User.id == user_id))).scalar()
+        if row is None:
+            raise NotFound("user", user_id)
+        return _read(row)
+
+    async def delete(self, actor: Actor) -> None:
+        """Delete the actor's own account with everything it owns."""
+        user_id = require_user(actor)
+        async with self._tx() as tx:
+            result = await tx.session.execute(delete(User).where(User.id == user_id))
+            if result.rowcount != 1:  # type: ignore[attr-defined]
+                raise NotFound("user", user_id)

@@ -1,0 +1,96 @@
+"""Real databases for tests: a migrated SQLite template and one PostgreSQL database per run."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+import shutil
+from pathlib import Path
+
+import asyncpg
+import pytest
+from sqlalchemy.engine import make_url
+
+from gw2wvw.store import migrate
+from gw2wvw.store.engine import create_engine
+
+POSTGRES_ADMIN_URL = os.environ.get(
+    "GW2WVW_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
+)
+"""A PostgreSQL database the tests may connect to in order to create their own."""
+
+TABLES = (
+    "webhook_attempts",
+    "webhook_deliveries",
+    "outbox",
+    "webhook_endpoints",
+    "composition_tags",
+    "composition_members",
+    "compositions",
+    "build_tags",
+    "builds",
+    "tags",
+    "api_tokens",
+    "users",
+)
+
+
+def unavailable(what: str, error: BaseException) -> None:
+    """Skip outside CI, fail in CI: a service the tests need is not there."""
+    message = f"{what} is not reachable ({type(error).__name__}: {error})"
+    if os.environ.get("CI"):
+        pytest.fail(message + "; CI must provide it")
+    pytest.skip(message)
+
+
+def _dsn(url: str) -> str:
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+async def _admin(sql: str) -> None:
+    connection = await asyncpg.connect(_dsn(POSTGRES_ADMIN_URL), timeout=5)
+    try:
+        await connection.execute(sql)
+    finally:
+        await connection.close()
+
+
+async def _migrate(url: str) -> None:
+    engine = create_engine(url)
+    try:
+        await migrate.upgrade(engine)
+    finally:
+        await engine.dispose()
+
+
+def create_postgres_database() -> str:
+    """A fresh, migrated PostgreSQL database for this run; returns its URL."""
+    name = f"gw2wvw_test_{os.getpid()}_{secrets.token_hex(4)}"
+    try:
+        asyncio.run(_admin(f'CREATE DATABASE "{name}"'))
+    except (OSError, asyncpg.PostgresError, TimeoutError) as error:
+        unavailable(f"PostgreSQL at {POSTGRES_ADMIN_URL}", error)
+    url = make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+    asyncio.run(_migrate(url))
+    return url
+
+
+def drop_postgres_database(url: str) -> None:
+    """Remove a database made by :func:`create_postgres_database`."""
+    name = make_url(url).database
+    asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+def sqlite_template(directory: Path) -> Path:
+    """A migrated SQLite file to copy for each test."""
+    path = directory / "template.db"
+    asyncio.run(_migrate(f"sqlite+aiosqlite:///{path}"))
+    return path
+
+
+def fresh_sqlite(template: Path, directory: Path) -> str:
+    """A copy of the migrated template; returns its URL."""
+    path = directory / "store.db"
+    shutil.copyfile(template, path)
+    return f"sqlite+aiosqlite:///{path}"
