@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-GROUPS = ["core", "squad"]
+GROUPS = ["core", "squad", "store"]
 
 
 def main(argv: list[str]) -> None:

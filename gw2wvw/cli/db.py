@@ -33,7 +33,11 @@ UrlOption = Annotated[
 def _run(url: str | None, action: Callable[[AsyncEngine], Awaitable[T]]) -> T:
     target = url or Settings().resolved_database_url()
     if target.startswith("sqlite") and ":///" in target:
-        Path(target.split(":///", 1)[1]).parent.mkdir(parents=True, exist_ok=True)
+        folder = Path(target.split(":///", 1)[1]).parent
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            fail(f"cannot create {folder}: {error.strerror or error}", code=1)
 
     async def run() -> T:
         engine = create_engine(target)

@@ -7,16 +7,20 @@ from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import insert
+from sqlalchemy import Executable, Row, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gw2wvw.store.errors import Unauthenticated
 from gw2wvw.store.ids import uuid7
 from gw2wvw.store.schemas import Actor
-from gw2wvw.store.tables import OutboxEvent, utcnow
+from gw2wvw.store.tables import Base, utcnow
 
 if TYPE_CHECKING:
     from gw2wvw.store.store import Store
+
+
+# Built once; composing an INSERT per call costs more than running it.
+_EMIT = insert(Base.metadata.tables["outbox"])
 
 
 class Transaction:
@@ -28,12 +32,22 @@ class Transaction:
     async def emit(self, event_type: str, owner_id: uuid.UUID | None, data: Any) -> uuid.UUID:
         """Append an event to the outbox; it commits, or not, with the change."""
         event_id = uuid7()
-        await self.session.execute(
-            insert(OutboxEvent).values(
-                id=event_id, type=event_type, owner_id=owner_id, payload=data, created_at=utcnow()
-            )
+        await self.execute(
+            _EMIT,
+            {
+                "id": event_id,
+                "type": event_type,
+                "owner_id": owner_id,
+                "payload": data,
+                "created_at": utcnow(),
+            },
         )
         return event_id
+
+    async def execute(self, statement: Executable, params: dict[str, Any]) -> Any:
+        """Run a Core statement on this transaction's connection (cheaper than the ORM path)."""
+        connection = await self.session.connection()
+        return await connection.execute(statement, params)
 
 
 class Repository:
@@ -51,6 +65,12 @@ class Repository:
         if self._joined is not None:
             return _join(self._joined)
         return self.store.transaction(write=write)
+
+    async def _fetch_rows(self, statement: Executable, params: dict[str, Any]) -> list[Row[Any]]:
+        """Rows of one read-only statement: in the unit of work's transaction when joined."""
+        if self._joined is not None:
+            return list((await self._joined.session.execute(statement, params)).all())
+        return await self.store.fetch(statement, params)
 
 
 @asynccontextmanager

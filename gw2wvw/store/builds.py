@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import json
 import uuid
+from collections import OrderedDict
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, delete, insert, or_, select, update
+from sqlalchemy import ColumnElement, Select, bindparam, delete, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from gw2wvw.builds import Build, BuildError, validate
 from gw2wvw.chatcode import ChatCodeError
 from gw2wvw.store.base import Repository, Transaction, require_user
+from gw2wvw.store.driver import DriverQuery
 from gw2wvw.store.errors import (
     Conflict,
     ErrorDetail,
@@ -30,7 +33,7 @@ from gw2wvw.store.schemas import (
     Page,
     UserRef,
 )
-from gw2wvw.store.tables import BuildRow, BuildTag, CompositionMember, User, utcnow
+from gw2wvw.store.tables import Base, BuildRow, BuildTag, CompositionMember, User, utcnow
 from gw2wvw.store.tags import has_tag, replace_links
 
 _COLUMNS = (
@@ -53,6 +56,31 @@ _SORTS = {"created": BuildRow.created_at, "updated": BuildRow.updated_at, "name"
 _RETRIES = 5
 
 
+class _BuildCache:
+    """Validated builds by (id, version): a version never changes, and validating one is a
+    large share of a lookup."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._items: OrderedDict[tuple[uuid.UUID, int], Build] = OrderedDict()
+
+    def build(self, row: Any) -> Build:
+        key = (row.id, row.version)
+        found = self._items.get(key)
+        if found is not None:
+            self._items.move_to_end(key)
+            return found
+        data = json.loads(row.data) if isinstance(row.data, str | bytes) else row.data
+        found = Build.model_validate(data)
+        self._items[key] = found
+        if len(self._items) > self._size:
+            self._items.popitem(last=False)
+        return found
+
+
+_BUILDS = _BuildCache(4096)
+
+
 def _read(row: Any) -> BuildRead:
     return BuildRead(
         id=row.id,
@@ -63,7 +91,7 @@ def _read(row: Any) -> BuildRead:
         profession=row.profession,
         elite_specialization=row.elite_specialization,
         chat_code=row.chat_code,
-        build=Build.model_validate(row.data),
+        build=_BUILDS.build(row),
         tags=tuple(row.tags),
         version=row.version,
         created_at=row.created_at,
@@ -82,6 +110,31 @@ def _visible(actor: Actor, *, listed: bool) -> ColumnElement[bool]:
 
 def _select() -> Select[Any]:
     return select(*_COLUMNS).join(User, User.id == BuildRow.owner_id)
+
+
+# Built once: composing a statement costs more Python time than running it.
+# "Not private" is "public or unlisted" (a check constraint says so), without an IN list that
+# would be re-rendered on every execution.
+_BY_ID_ANONYMOUS = _select().where(
+    BuildRow.id == bindparam("build_id"), BuildRow.visibility != "private"
+)
+_BY_ID = _select().where(
+    BuildRow.id == bindparam("build_id"),
+    or_(BuildRow.visibility != "private", BuildRow.owner_id == bindparam("actor_id")),
+)
+
+
+_INSERT = insert(Base.metadata.tables["builds"])
+_BY_ID_FAST = {
+    False: DriverQuery(_BY_ID_ANONYMOUS, undecoded=("data",)),
+    True: DriverQuery(_BY_ID, undecoded=("data",)),
+}
+
+
+def _by_id(actor: Actor, build_id: uuid.UUID) -> tuple[Select[Any], dict[str, Any]]:
+    if actor.user_id is None:
+        return _BY_ID_ANONYMOUS, {"build_id": build_id}
+    return _BY_ID, {"build_id": build_id, "actor_id": actor.user_id}
 
 
 class BuildRepository(Repository):
@@ -121,11 +174,7 @@ class BuildRepository(Repository):
         return build, code, spec.id if spec is not None and spec.elite else None
 
     async def _fetch(self, tx: Transaction, actor: Actor, build_id: uuid.UUID) -> BuildRead:
-        row = (
-            await tx.session.execute(
-                _select().where(BuildRow.id == build_id, _visible(actor, listed=False))
-            )
-        ).first()
+        row = (await tx.session.execute(*_by_id(actor, build_id))).first()
         if row is None:
             raise NotFound("build", build_id)
         return _read(row)
@@ -138,34 +187,42 @@ class BuildRepository(Repository):
         now = utcnow()
         tags = list(dict.fromkeys(new.tags))
         async with self._tx() as tx:
-            await tx.session.execute(
-                insert(BuildRow).values(
-                    id=build_id,
-                    owner_id=owner,
-                    name=new.name,
-                    description=new.description,
-                    visibility=new.visibility,
-                    profession=build.profession,
-                    elite_specialization=elite,
-                    chat_code=code,
-                    data=build.model_dump(mode="json"),
-                    tags=tags,
-                    version=1,
-                    created_at=now,
-                    updated_at=now,
+            await tx.execute(
+                _INSERT,
+                {
+                    "id": build_id,
+                    "owner_id": owner,
+                    "name": new.name,
+                    "description": new.description,
+                    "visibility": new.visibility,
+                    "profession": build.profession,
+                    "elite_specialization": elite,
+                    "chat_code": code,
+                    "data": build.model_dump(mode="json"),
+                    "tags": tags,
+                    "version": 1,
+                    "created_at": now,
+                    "updated_at": now,
+                },
+            )
+            if tags:
+                await replace_links(
+                    tx.session, self.store.dialect, BuildTag, BuildTag.build_id, build_id, tags
                 )
-            )
-            await replace_links(
-                tx.session, self.store.dialect, BuildTag, BuildTag.build_id, build_id, tags
-            )
             created = await self._fetch(tx, actor, build_id)
             await tx.emit("build.created", owner, created.model_dump(mode="json"))
         return created
 
     async def get(self, actor: Actor, build_id: uuid.UUID) -> BuildRead:
         """A build ``actor`` may see; raises NotFound otherwise (whether or not it exists)."""
-        async with self._tx(write=False) as tx:
-            return await self._fetch(tx, actor, build_id)
+        statement, params = _by_id(actor, build_id)
+        if self._joined is not None:
+            rows: list[Any] = await self._fetch_rows(statement, params)
+        else:
+            rows = await _BY_ID_FAST[actor.user_id is not None].fetch(self.store.reads, params)
+        if not rows:
+            raise NotFound("build", build_id)
+        return _read(rows[0])
 
     async def list(self, actor: Actor, query: BuildQuery) -> Page[BuildRead]:
         """One page of the builds ``actor`` may list, filtered and sorted by ``query``."""
@@ -192,8 +249,7 @@ class BuildRepository(Repository):
         if after is not None:
             statement = statement.where(after)
         statement = statement.order_by(*order).limit(query.limit + 1)
-        async with self._tx(write=False) as tx:
-            rows = (await tx.session.execute(statement)).all()
+        rows = await self._fetch_rows(statement, {})
         items = [_read(row) for row in rows[: query.limit]]
         cursor = None
         if len(rows) > query.limit:

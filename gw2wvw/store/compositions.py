@@ -10,7 +10,7 @@ from pydantic import ValidationError
 from sqlalchemy import ColumnElement, Select, delete, exists, insert, or_, select, update
 
 from gw2wvw.builds import Build
-from gw2wvw.squad import Composition, CompositionError, Evaluation, evaluate
+from gw2wvw.squad import Composition, CompositionError, Evaluation, Member, evaluate
 from gw2wvw.squad.targets import Targets
 from gw2wvw.store.base import Repository, Transaction, require_user
 from gw2wvw.store.errors import (
@@ -76,6 +76,13 @@ def _pydantic_details(error: ValidationError, prefix: str = "") -> list[ErrorDet
         )
         for e in error.errors()
     ]
+
+
+def _unresolved(path: str, message: str) -> ErrorDetail:
+    # The squad model names a member's ``build``; the request named it by ``build_id``.
+    if path.endswith("/build"):
+        return ErrorDetail(path + "_id", "no_matching_archetype", message)
+    return ErrorDetail(path, "unknown_archetype", message)
 
 
 class CompositionRepository(Repository):
@@ -145,7 +152,7 @@ class CompositionRepository(Repository):
             raise ValidationFailed(_pydantic_details(error)) from error
         except CompositionError as error:
             raise ValidationFailed(
-                [ErrorDetail(path, "unknown_archetype", message) for path, message in error.errors]
+                [_unresolved(path, message) for path, message in error.errors]
             ) from error
 
     async def _write_members(
@@ -277,7 +284,11 @@ class CompositionRepository(Repository):
         statement = _select().where(_visible(actor, listed=query.owner is None))
         if query.owner is not None:
             statement = statement.where(User.name_key == query.owner.casefold())
-            if actor.name is None or actor.name.casefold() != query.owner.casefold():
+            if (
+                actor.user_id is None
+                or actor.name is None
+                or actor.name.casefold() != query.owner.casefold()
+            ):
                 statement = statement.where(CompositionRow.visibility == "public")
         if query.mode is not None:
             statement = statement.where(CompositionRow.mode == query.mode)
@@ -403,38 +414,69 @@ class CompositionRepository(Repository):
             await tx.emit("composition.deleted", owner, current.model_dump(mode="json"))
 
     async def composition(self, actor: Actor, composition_id: uuid.UUID) -> Composition:
-        """A stored composition as the squad model, stored builds filled in."""
+        """A stored composition as the squad model, with the stored builds filled in.
+
+        A member whose build ``actor`` may not see (another user's private build) appears as
+        the archetype that build plays: the squad stays whole and the build stays private.
+        """
+        return await self._squad(actor, composition_id, reveal_all=False)
+
+    async def _squad(
+        self, actor: Actor, composition_id: uuid.UUID, *, reveal_all: bool
+    ) -> Composition:
         async with self._tx(write=False) as tx:
             stored = await self._fetch(tx, actor, composition_id)
             parties = tuple(
                 PartyIn.model_validate(p.model_dump(mode="json")) for p in stored.parties
             )
-            builds = await self._builds(tx, actor, parties)
+            # The builds as their owner saw them when storing the composition: a public
+            # composition may use its owner's private builds.
+            owner = Actor(user_id=stored.owner.id, name=stored.owner.name)
+            builds = await self._builds(tx, owner, parties)
+            shown = builds if reveal_all else await self._visible_builds(tx, actor, parties)
+        members = []
+        for party in parties:
+            row = []
+            for m in party.members:
+                member: dict[str, Any] = {"player": m.player, "commander": m.commander}
+                if m.build_id is None:
+                    member["archetype"] = m.archetype
+                elif m.build_id in shown:
+                    member.update(build=builds[m.build_id], role=m.role)
+                else:
+                    played = Member(build=builds[m.build_id], role=m.role).resolve(self.store.roles)
+                    assert played is not None  # the build matched an archetype when stored
+                    member["archetype"] = played.id
+                row.append(member)
+            members.append({"members": row})
         return Composition.model_validate(
             {
                 "name": stored.name,
                 "mode": stored.mode,
                 "targets": stored.targets,
-                "parties": [
-                    {
-                        "members": [
-                            {
-                                "player": m.player,
-                                "archetype": m.archetype,
-                                "build": builds[m.build_id] if m.build_id else None,
-                                "role": m.role,
-                                "commander": m.commander,
-                            }
-                            for m in party.members
-                        ]
-                    }
-                    for party in parties
-                ],
+                "parties": members,
             }
         )
+
+    async def _visible_builds(
+        self, tx: Transaction, actor: Actor, parties: tuple[PartyIn, ...]
+    ) -> set[uuid.UUID]:
+        wanted = {m.build_id for p in parties for m in p.members if m.build_id is not None}
+        if not wanted:
+            return set()
+        visible: ColumnElement[bool] = BuildRow.visibility != "private"
+        if actor.user_id is not None:
+            visible = or_(visible, BuildRow.owner_id == actor.user_id)
+        rows = await tx.session.execute(select(BuildRow.id).where(BuildRow.id.in_(wanted), visible))
+        return set(rows.scalars())
 
     async def evaluate(
         self, actor: Actor, composition_id: uuid.UUID, targets: Targets | None = None
     ) -> Evaluation:
-        """Evaluate a stored composition against ``targets`` (default: its own or its mode's)."""
-        return evaluate(await self.composition(actor, composition_id), self.store.roles, targets)
+        """Evaluate a stored composition against ``targets`` (default: its own or its mode's).
+
+        Anyone who may see the composition may evaluate it, even where it uses builds they may
+        not see: the evaluation shows the archetypes members play, never a build's content.
+        """
+        squad = await self._squad(actor, composition_id, reveal_all=True)
+        return evaluate(squad, self.store.roles, targets)

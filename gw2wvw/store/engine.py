@@ -34,7 +34,7 @@ def normalise_url(url: str | URL) -> URL:
     raise StoreError(f"unsupported database {backend!r}: use sqlite or postgresql")
 
 
-def _sqlite_setup(engine: AsyncEngine) -> None:
+def _sqlite_setup(engine: AsyncEngine, *, autocommit: bool) -> None:
     @event.listens_for(engine.sync_engine, "connect")
     def _connect(dbapi_connection: Any, _record: Any) -> None:
         # Let SQLAlchemy emit BEGIN itself (below) instead of the driver's implicit one.
@@ -50,23 +50,36 @@ def _sqlite_setup(engine: AsyncEngine) -> None:
     def _begin(connection: Any) -> None:
         # A writer takes the lock up front: a deferred BEGIN that later upgrades to a write
         # lock fails at once with "database is locked" instead of waiting its turn.
-        immediate = connection.get_execution_options().get(WRITE_OPTION, False)
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        if autocommit:
+            return
+        options = connection.get_execution_options()
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if options.get(WRITE_OPTION) else "BEGIN")
 
 
-def create_engine(url: str | URL, *, echo: bool = False) -> AsyncEngine:
-    """An async engine for ``url`` with gw2wvw's settings for its database."""
+def create_engine(url: str | URL, *, echo: bool = False, autocommit: bool = False) -> AsyncEngine:
+    """An async engine for ``url`` with gw2wvw's settings for its database.
+
+    An ``autocommit`` engine runs each statement on its own, with no BEGIN or COMMIT: it serves
+    single-statement reads, which are consistent by themselves.
+    """
     target = normalise_url(url)
     options: dict[str, Any] = {"echo": echo}
+    if autocommit:
+        # No transaction is ever open on these connections, so there is nothing to reset
+        # (a rollback per checkin would be a wasted round trip).
+        options.update(isolation_level="AUTOCOMMIT", pool_reset_on_return=None)
     if target.get_backend_name() == "sqlite":
         if target.database in (None, "", ":memory:"):
-            # One in-memory database lives as long as its one connection.
-            options["poolclass"] = StaticPool
+            # One in-memory database lives as long as its one connection, so that connection
+            # serves every read and write and must never be dropped by a failed reset.
+            options.update(poolclass=StaticPool, pool_reset_on_return=None)
         options["connect_args"] = {"timeout": BUSY_TIMEOUT_MS / 1000}
         engine = create_async_engine(target, **options)
-        _sqlite_setup(engine)
+        _sqlite_setup(engine, autocommit=autocommit)
         return engine
-    options.update(pool_size=10, max_overflow=10, pool_pre_ping=True, pool_recycle=1800)
+    # No pre-ping: it costs a round trip per checkout. A connection the server dropped fails
+    # once (StoreUnavailable), is discarded, and the pool reconnects on the next checkout.
+    options.update(pool_size=10, max_overflow=10, pool_recycle=1800)
     return create_async_engine(target, **options)
 
 
@@ -76,8 +89,14 @@ async def translated_errors() -> AsyncIterator[None]:
     try:
         yield
     except (exc.OperationalError, exc.InterfaceError, exc.TimeoutError, OSError) as error:
-        raise StoreUnavailable(f"database unavailable: {type(error).__name__}: {error}") from error
+        # The driver's own error: SQLAlchemy's wrapper adds the SQL and a second line of links.
+        cause = error.orig if isinstance(error, exc.DBAPIError) and error.orig else error
+        raise StoreUnavailable(f"database unavailable: {type(cause).__name__}: {cause}") from error
     except exc.DBAPIError as error:
-        if not error.connection_invalidated:
-            raise
-        raise StoreUnavailable(f"database connection lost: {error}") from error
+        if error.connection_invalidated:
+            raise StoreUnavailable(f"database connection lost: {error}") from error
+        if error.statement is None:
+            # No statement: connecting failed. asyncpg reports a database that does not exist,
+            # or a refused login, as a plain DBAPIError rather than an OperationalError.
+            raise StoreUnavailable(f"database unavailable: {error.orig}") from error
+        raise

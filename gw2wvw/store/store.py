@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
-from sqlalchemy import exc, literal, select
+from sqlalchemy import Executable, Row, exc, literal, select
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
@@ -17,6 +18,7 @@ from gw2wvw.store.builds import BuildRepository
 from gw2wvw.store.compositions import CompositionRepository
 from gw2wvw.store.engine import WRITE_OPTION, create_engine, translated_errors
 from gw2wvw.store.errors import Conflict
+from gw2wvw.store.migrate import upgrade
 from gw2wvw.store.outbox import OutboxRepository
 from gw2wvw.store.tokens import TokenRepository
 from gw2wvw.store.users import UserRepository
@@ -55,8 +57,15 @@ class Store(_Repositories):
     made through :meth:`unit_of_work`.
     """
 
-    def __init__(self, engine: AsyncEngine, data: GameData, roles: RolesTable) -> None:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        data: GameData,
+        roles: RolesTable,
+        reads: AsyncEngine | None = None,
+    ) -> None:
         self.engine = engine
+        self.reads = reads or engine
         self.data = data
         self.roles = roles
         self.dialect = engine.dialect.name
@@ -67,6 +76,15 @@ class Store(_Repositories):
             autoflush=False,
         )
         super().__init__(self, None)
+
+    async def fetch(self, statement: Executable, params: dict[str, Any]) -> list[Row[Any]]:
+        """Rows of one read-only statement, outside any transaction.
+
+        A single statement is consistent on its own, so it runs in autocommit mode: no BEGIN
+        and COMMIT round trips on the hot read paths.
+        """
+        async with translated_errors(), self.reads.connect() as connection:
+            return list((await connection.execute(statement, params)).all())
 
     @asynccontextmanager
     async def transaction(self, *, write: bool = True) -> AsyncIterator[Transaction]:
@@ -106,11 +124,20 @@ async def open_store(
     to the bundled game data and roles table.
     """
     engine = create_engine(url, echo=echo)
+    # Single-statement reads get their own pool of autocommit connections: switching a pooled
+    # connection in and out of autocommit costs round trips on every checkout. An in-memory
+    # SQLite database exists only on its one connection, so there it has to be shared.
+    in_memory = engine.url.get_backend_name() == "sqlite" and engine.url.database in (
+        None,
+        "",
+        ":memory:",
+    )
+    reads = engine if in_memory else create_engine(url, echo=echo, autocommit=True)
     try:
         if migrate:
-            from gw2wvw.store.migrate import upgrade
-
             await upgrade(engine)
-        yield Store(engine, data or gamedata.load(), roles or load_roles())
+        yield Store(engine, data or gamedata.load(), roles or load_roles(), reads)
     finally:
         await engine.dispose()
+        if reads is not engine:
+            await reads.dispose()

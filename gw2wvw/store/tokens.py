@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import insert, select, update
 
 from gw2wvw.store.base import Repository, require_user
-from gw2wvw.store.errors import NotFound
+from gw2wvw.store.errors import ErrorDetail, NotFound, ValidationFailed
 from gw2wvw.store.ids import uuid7
 from gw2wvw.store.schemas import Actor, IssuedToken, TokenCreate, TokenRead
 from gw2wvw.store.tables import ApiToken, User, utcnow
@@ -48,6 +48,11 @@ class TokenRepository(Repository):
     async def create(self, actor: Actor, new: TokenCreate) -> IssuedToken:
         """Issue a token for the actor; its secret is in the result and nowhere else."""
         user_id = require_user(actor)
+        if new.expires_at is not None and new.expires_at.utcoffset() is None:
+            # A naive time is ambiguous; the database column would refuse it with a raw error.
+            raise ValidationFailed(
+                [ErrorDetail("/expires_at", "naive_datetime", "give a time zone (or Z for UTC)")]
+            )
         secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
         token_id = uuid7()
         async with self._tx() as tx:

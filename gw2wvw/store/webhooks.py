@@ -125,11 +125,15 @@ class WebhookRepository(Repository):
             version = row.version
             if expected_version is not None and version != expected_version:
                 raise VersionConflict("webhook endpoint", endpoint_id, expected_version, version)
+            statement = update(WebhookEndpoint).where(WebhookEndpoint.id == endpoint_id)
+            if expected_version is not None:
+                # Without an expected version the patch applies to whatever version is current
+                # (a concurrent writer must not turn it into a conflict the caller never asked for).
+                statement = statement.where(WebhookEndpoint.version == expected_version)
             result = await tx.session.execute(
-                update(WebhookEndpoint)
-                .where(WebhookEndpoint.id == endpoint_id, WebhookEndpoint.version == version)
-                .values(**values, version=version + 1, updated_at=utcnow())
-                .execution_options(synchronize_session=False)
+                statement.values(
+                    **values, version=WebhookEndpoint.version + 1, updated_at=utcnow()
+                ).execution_options(synchronize_session=False)
             )
             if result.rowcount != 1:  # type: ignore[attr-defined]
                 raise VersionConflict("webhook endpoint", endpoint_id, version, version + 1)

@@ -326,12 +326,15 @@ async def test_the_event_commits_with_the_change_and_not_without_it(
     class Boom(Exception):
         pass
 
-    with pytest.raises(Boom):
+    async def doomed() -> None:
         async with store.unit_of_work() as uow:
             created = await uow.builds.create(alice, new("doomed"))
             assert (await uow.builds.get(alice, created.id)).name == "doomed"
             assert [e.type for e in await uow.outbox.list()] == ["build.created"]
             raise Boom
+
+    with pytest.raises(Boom):
+        await doomed()
     assert (await store.builds.list(alice, BuildQuery())).items == ()
     assert await store.outbox.list() == []
     async with store.unit_of_work() as uow:

@@ -94,3 +94,30 @@ def fresh_sqlite(template: Path, directory: Path) -> str:
     path = directory / "store.db"
     shutil.copyfile(template, path)
     return f"sqlite+aiosqlite:///{path}"
+
+
+def create_empty_postgres_database() -> str:
+    """A fresh PostgreSQL database with no tables at all (never migrated); returns its URL.
+
+    Remove it with :func:`drop_postgres_database`.
+    """
+    name = f"gw2wvw_test_{os.getpid()}_{secrets.token_hex(4)}"
+    try:
+        asyncio.run(_admin(f'CREATE DATABASE "{name}"'))
+    except (OSError, asyncpg.PostgresError, TimeoutError) as error:
+        unavailable(f"PostgreSQL at {POSTGRES_ADMIN_URL}", error)
+    return make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+
+
+async def terminate_connections(url: str) -> int:
+    """Make the server drop every connection to ``url``'s database; returns how many it ended."""
+    connection = await asyncpg.connect(_dsn(POSTGRES_ADMIN_URL), timeout=5)
+    try:
+        ended = await connection.fetchval(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+            " WHERE datname = $1 AND pid <> pg_backend_pid()",
+            make_url(url).database,
+        )
+    finally:
+        await connection.close()
+    return int(ended)

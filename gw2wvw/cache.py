@@ -1,0 +1,223 @@
+"""A small cache with tag versions: Redis for many processes, in-process memory for one.
+
+An entry is stored with the versions its tags had when its data was read; bumping a tag makes
+every entry stored under an older version of it invalid at once, with no scan of keys. A read
+returns the entry (if still valid) and the current tag versions in one round trip; store a new
+entry with the versions a read returned *before* the data was fetched, so that a write that
+lands in between is never hidden.
+
+A cache never fails a caller: when Redis is unreachable, reads miss and writes are dropped, and
+after such an outage the first successful call bumps a generation that every entry carries, in
+case an invalidation was lost while Redis was away.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections import OrderedDict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import redis.asyncio as aioredis
+from redis.exceptions import RedisError
+
+log = logging.getLogger(__name__)
+
+_GENERATION = "gen"
+
+
+@dataclass(frozen=True)
+class Lookup:
+    """What a cache read found: the value (None on a miss) and the tag versions it saw."""
+
+    value: bytes | None
+    versions: Mapping[str, int] = field(default_factory=dict)
+
+
+class Cache(Protocol):
+    """The cache interface the API uses."""
+
+    async def get(self, key: str, tags: Sequence[str]) -> Lookup:
+        """The value under ``key`` if no tag moved since it was stored, and current versions."""
+        ...
+
+    async def set(self, key: str, value: bytes, versions: Mapping[str, int], ttl: float) -> None:
+        """Store ``value`` as read under ``versions`` (from a :meth:`get`), for ``ttl`` seconds."""
+        ...
+
+    async def bump(self, *tags: str) -> None:
+        """Invalidate every entry stored under the current version of each tag."""
+        ...
+
+    async def healthy(self) -> bool:
+        """Whether the cache answers right now."""
+        ...
+
+    async def close(self) -> None:
+        """Release connections."""
+        ...
+
+
+def _pack(value: bytes, versions: Mapping[str, int]) -> bytes:
+    header = json.dumps(versions, separators=(",", ":"), sort_keys=True).encode()
+    return len(header).to_bytes(4, "big") + header + value
+
+
+def _unpack(blob: bytes) -> tuple[dict[str, int], bytes]:
+    size = int.from_bytes(blob[:4], "big")
+    return json.loads(blob[4 : 4 + size]), blob[4 + size :]
+
+
+class MemoryCache:
+    """An in-process cache (LRU with TTL) with the same semantics as :class:`RedisCache`."""
+
+    def __init__(self, max_entries: int = 10_000) -> None:
+        self._entries: OrderedDict[str, tuple[float, bytes]] = OrderedDict()
+        self._versions: dict[str, int] = {}
+        self._max = max_entries
+
+    async def get(self, key: str, tags: Sequence[str]) -> Lookup:
+        """See :meth:`Cache.get`."""
+        versions = {tag: self._versions.get(tag, 0) for tag in (*tags, _GENERATION)}
+        found = self._entries.get(key)
+        if found is None or found[0] < time.monotonic():
+            return Lookup(None, versions)
+        stored, value = _unpack(found[1])
+        if any(stored.get(tag) != version for tag, version in versions.items()):
+            return Lookup(None, versions)
+        self._entries.move_to_end(key)
+        return Lookup(value, versions)
+
+    async def set(self, key: str, value: bytes, versions: Mapping[str, int], ttl: float) -> None:
+        """See :meth:`Cache.set`."""
+        self._entries[key] = (time.monotonic() + ttl, _pack(value, versions))
+        self._entries.move_to_end(key)
+        while len(self._entries) > self._max:
+            self._entries.popitem(last=False)
+
+    async def bump(self, *tags: str) -> None:
+        """See :meth:`Cache.bump`."""
+        for tag in tags:
+            self._versions[tag] = self._versions.get(tag, 0) + 1
+
+    async def healthy(self) -> bool:
+        """Always: memory does not go away."""
+        return True
+
+    async def close(self) -> None:
+        """Nothing to release."""
+
+
+class RedisCache:
+    """A Redis cache shared by every API process; tag versions are Redis counters.
+
+    Calls time out fast and, after a failure, Redis is left alone for ``backoff`` seconds, so an
+    outage costs requests no more than one timeout each way.
+    """
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        prefix: str = "gw2wvw:",
+        timeout: float = 0.25,
+        backoff: float = 1.0,
+    ) -> None:
+        self._redis: aioredis.Redis = aioredis.Redis.from_url(
+            url,
+            socket_timeout=timeout,
+            socket_connect_timeout=timeout,
+            health_check_interval=10,
+        )
+        self._prefix = prefix
+        self._backoff = backoff
+        self._down_until = 0.0
+        self._outage = False
+
+    def _key(self, name: str) -> str:
+        return f"{self._prefix}{name}"
+
+    def _tag(self, tag: str) -> str:
+        return f"{self._prefix}tag:{tag}"
+
+    def _failed(self, error: Exception) -> None:
+        if not self._outage:
+            log.warning("cache unavailable, serving without it: %s", error)
+        self._outage = True
+        self._down_until = time.monotonic() + self._backoff
+
+    async def _usable(self) -> bool:
+        if time.monotonic() < self._down_until:
+            return False
+        if self._outage:
+            # Writes made during the outage could not bump their tags: start a new generation.
+            try:
+                await self._redis.incr(self._tag(_GENERATION))
+            except (RedisError, OSError) as error:
+                self._failed(error)
+                return False
+            log.warning("cache available again")
+            self._outage = False
+        return True
+
+    async def get(self, key: str, tags: Sequence[str]) -> Lookup:
+        """See :meth:`Cache.get`; a miss when Redis is unreachable."""
+        names = [*tags, _GENERATION]
+        if not await self._usable():
+            return Lookup(None, {})
+        try:
+            found = await self._redis.mget([self._key(key), *(self._tag(t) for t in names)])
+        except (RedisError, OSError) as error:
+            self._failed(error)
+            return Lookup(None, {})
+        versions = {tag: int(raw or 0) for tag, raw in zip(names, found[1:], strict=True)}
+        if found[0] is None:
+            return Lookup(None, versions)
+        blob = found[0]
+        stored, value = _unpack(blob.encode() if isinstance(blob, str) else blob)
+        if any(stored.get(tag) != version for tag, version in versions.items()):
+            return Lookup(None, versions)
+        return Lookup(value, versions)
+
+    async def set(self, key: str, value: bytes, versions: Mapping[str, int], ttl: float) -> None:
+        """See :meth:`Cache.set`; dropped when the read that gave ``versions`` missed Redis."""
+        if not versions or not await self._usable():
+            return
+        try:
+            await self._redis.set(self._key(key), _pack(value, versions), px=int(ttl * 1000))
+        except (RedisError, OSError) as error:
+            self._failed(error)
+
+    async def bump(self, *tags: str) -> None:
+        """See :meth:`Cache.bump`."""
+        if not tags:
+            return
+        if not await self._usable():
+            return
+        try:
+            async with self._redis.pipeline(transaction=False) as pipe:
+                for tag in tags:
+                    pipe.incr(self._tag(tag))
+                await pipe.execute()
+        except (RedisError, OSError) as error:
+            self._failed(error)
+
+    async def healthy(self) -> bool:
+        """Whether Redis answers a PING now."""
+        try:
+            return bool(await self._redis.ping())
+        except (RedisError, OSError) as error:
+            self._failed(error)
+            return False
+
+    async def close(self) -> None:
+        """Close the connection pool."""
+        await self._redis.aclose()
+
+
+def open_cache(redis_url: str | None, **options: Any) -> Cache:
+    """A Redis cache for ``redis_url``, or an in-process one when it is None."""
+    return RedisCache(redis_url, **options) if redis_url else MemoryCache()
