@@ -28,6 +28,9 @@ log = logging.getLogger(__name__)
 
 _GENERATION = "gen"
 
+GENERATION = _GENERATION
+"""The tag every entry carries: bumping it invalidates the whole cache."""
+
 
 @dataclass(frozen=True)
 class Lookup:

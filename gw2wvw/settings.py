@@ -31,6 +31,21 @@ class Settings(BaseSettings):
     database_url: str | None = None
     """SQLite or PostgreSQL URL; unset means the embedded SQLite file in ``data_dir``."""
 
+    redis_url: str | None = None
+    """Redis for the shared response cache (and the webhook worker); unset: in-process cache."""
+
+    signup_enabled: bool = True
+    """Whether anyone may create an account with ``POST /v1/users``."""
+
+    cache_ttl: float = Field(default=30.0, gt=0, le=3600)
+    """Seconds a cached response may live even if nothing invalidates it (a safety net)."""
+
+    gamedata_max_age: int = Field(default=3600, ge=0)
+    """``Cache-Control: max-age`` of game-data responses, in seconds."""
+
+    migrate_on_start: bool = True
+    """Whether the API upgrades the database schema when it starts."""
+
     def resolved_database_url(self) -> str:
         """The database URL to use: ``database_url``, else ``data_dir/gw2wvw.db``."""
         if self.database_url:

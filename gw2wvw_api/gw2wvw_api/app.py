@@ -1,0 +1,105 @@
+"""`create_app`: the ASGI application, wired from one `Settings` object."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.middleware.gzip import GZipMiddleware
+
+from gw2wvw import gamedata
+from gw2wvw._version import __version__
+from gw2wvw.cache import open_cache
+from gw2wvw.settings import Settings
+from gw2wvw.squad import load_roles
+from gw2wvw.store import open_store
+from gw2wvw_api import problems
+from gw2wvw_api.caching import ResponseCache
+from gw2wvw_api.middleware import OneVary
+from gw2wvw_api.problems import Problem
+from gw2wvw_api.routes import accounts, builds, compositions, health, tools
+from gw2wvw_api.routes import gamedata as gamedata_routes
+from gw2wvw_api.services import Services
+
+log = logging.getLogger(__name__)
+
+DESCRIPTION = """\
+Plan Guild Wars 2 World-vs-World squads and share builds.
+
+Send `Authorization: Bearer <token>` (sign up with `POST /v1/users`). Errors are RFC 9457
+problem details (`application/problem+json`) with a stable `code`. Reads carry weak ETags and
+honour `If-None-Match`; writes honour `If-Match` with the version ETag you read.
+"""
+
+
+def _prepare_database(settings: Settings) -> str:
+    url = settings.resolved_database_url()
+    if settings.database_url is None:
+        # The embedded default: a SQLite file in the user data directory.
+        Path(settings.data_dir).mkdir(parents=True, exist_ok=True)
+    return url
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """The gw2wvw HTTP API for ``settings`` (default: read from ``GW2WVW_*`` variables)."""
+    config = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        data = gamedata.load(config.gamedata_path)
+        roles = load_roles()
+        cache = open_cache(config.redis_url)
+        async with open_store(
+            _prepare_database(config), data=data, roles=roles, migrate=config.migrate_on_start
+        ) as store:
+            app.state.services = Services(
+                settings=config,
+                store=store,
+                cache=cache,
+                responses=ResponseCache(cache, config.cache_ttl),
+            )
+            try:
+                yield
+            finally:
+                await cache.close()
+
+    app = FastAPI(
+        title="gw2wvw",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        docs_url="/docs",
+        redoc_url=None,
+    )
+    app.add_middleware(GZipMiddleware, minimum_size=500)
+    # Added last, so it wraps compression and sees the Vary header that adds.
+    app.add_middleware(OneVary)
+    problems.install(app)
+    for router in (
+        health.router,
+        accounts.router,
+        builds.router,
+        compositions.router,
+        tools.router,
+        gamedata_routes.router,
+    ):
+        app.include_router(router)
+
+    default_openapi = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = default_openapi()
+            components = schema.setdefault("components", {}).setdefault("schemas", {})
+            problem_schema = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+            components.update(problem_schema.pop("$defs", {}))
+            components["Problem"] = problem_schema
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+    return app

@@ -1,0 +1,37 @@
+"""ASGI middleware of the API."""
+
+from __future__ import annotations
+
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+
+class OneVary:
+    """Merge repeated ``Vary`` values: routes name what they vary on and compression adds
+    ``Accept-Encoding`` again; one clean header is what caches expect."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Pass the request through; tidy ``Vary`` on the way out."""
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def tidy(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                values = headers.getlist("vary")
+                if len(values) > 1 or (values and "," in values[0]):
+                    seen: dict[str, str] = {}
+                    for value in values:
+                        for token in value.split(","):
+                            name = token.strip()
+                            if name:
+                                seen.setdefault(name.lower(), name)
+                    del headers["vary"]
+                    headers["Vary"] = ", ".join(seen.values())
+            await send(message)
+
+        await self.app(scope, receive, tidy)

@@ -1,0 +1,211 @@
+"""RFC 9457 problem details: one JSON shape for every error, with a stable ``code``."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from gw2wvw.store import (
+    Conflict,
+    NotFound,
+    PermissionDenied,
+    StoreUnavailable,
+    Unauthenticated,
+    ValidationFailed,
+    VersionConflict,
+)
+
+log = logging.getLogger(__name__)
+
+PROBLEM_JSON = "application/problem+json"
+"""The media type of every error response."""
+
+TITLES = {
+    400: "Bad request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not found",
+    405: "Method not allowed",
+    406: "Not acceptable",
+    409: "Conflict",
+    412: "Precondition failed",
+    413: "Content too large",
+    415: "Unsupported media type",
+    422: "Validation failed",
+    428: "Precondition required",
+    500: "Internal server error",
+    503: "Service unavailable",
+}
+
+
+class ProblemError(BaseModel):
+    """One problem of a request: where (JSON pointer into the request), a code, a message."""
+
+    path: str = Field(examples=["/body/chat_code"])
+    code: str = Field(examples=["unknown_pet"])
+    message: str
+
+
+class Problem(BaseModel):
+    """An RFC 9457 problem details object."""
+
+    type: str = Field(examples=["urn:gw2wvw:problem:not_found"])
+    title: str
+    status: int
+    detail: str | None = None
+    instance: str | None = None
+    code: str = Field(description="Stable machine-readable code.", examples=["not_found"])
+    errors: list[ProblemError] | None = Field(
+        default=None, description="Every problem, for validation failures."
+    )
+
+
+class ProblemException(Exception):
+    """Raise to answer with a problem (status, code, detail, extra headers)."""
+
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        detail: str | None = None,
+        *,
+        errors: list[ProblemError] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(detail or code)
+        self.status = status
+        self.code = code
+        self.detail = detail
+        self.errors = errors
+        self.headers = headers or {}
+
+
+def problem_response(
+    request: Request,
+    status: int,
+    code: str,
+    detail: str | None = None,
+    *,
+    errors: list[ProblemError] | None = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    """A problem+json response."""
+    body = Problem(
+        type=f"urn:gw2wvw:problem:{code}",
+        title=TITLES.get(status, "Error"),
+        status=status,
+        detail=detail,
+        instance=request.url.path,
+        code=code,
+        errors=errors,
+    )
+    return JSONResponse(
+        body.model_dump(exclude_none=True),
+        status_code=status,
+        media_type=PROBLEM_JSON,
+        headers=headers,
+    )
+
+
+def _pointer(location: tuple[Any, ...] | list[Any]) -> str:
+    parts = [str(p).replace("~", "~0").replace("/", "~1") for p in location]
+    return "/" + "/".join(parts)
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` for error statuses, all described by :class:`Problem`."""
+    return {
+        status: {
+            "description": TITLES.get(status, "Error"),
+            "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+        }
+        for status in statuses
+    }
+
+
+def install(app: FastAPI) -> None:
+    """Answer every error, expected or not, with problem details (and never a traceback)."""
+
+    @app.exception_handler(ProblemException)
+    async def _problem(request: Request, error: ProblemException) -> JSONResponse:
+        return problem_response(
+            request,
+            error.status,
+            error.code,
+            error.detail,
+            errors=error.errors,
+            headers=error.headers,
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, error: RequestValidationError) -> JSONResponse:
+        errors = [
+            ProblemError(path=_pointer(e["loc"]), code=str(e["type"]), message=str(e["msg"]))
+            for e in error.errors()
+        ]
+        return problem_response(
+            request, 422, "validation_failed", "the request is not valid", errors=errors
+        )
+
+    @app.exception_handler(ValidationFailed)
+    async def _failed(request: Request, error: ValidationFailed) -> JSONResponse:
+        errors = [
+            ProblemError(path="/body" + e.path, code=e.code, message=e.message)
+            for e in error.errors
+        ]
+        return problem_response(request, 422, "validation_failed", str(error), errors=errors)
+
+    @app.exception_handler(NotFound)
+    async def _not_found(request: Request, error: NotFound) -> JSONResponse:
+        return problem_response(request, 404, "not_found", str(error))
+
+    @app.exception_handler(Unauthenticated)
+    async def _unauthenticated(request: Request, error: Unauthenticated) -> JSONResponse:
+        return problem_response(
+            request, 401, "unauthorized", str(error), headers={"WWW-Authenticate": "Bearer"}
+        )
+
+    @app.exception_handler(PermissionDenied)
+    async def _forbidden(request: Request, error: PermissionDenied) -> JSONResponse:
+        return problem_response(request, 403, "forbidden", str(error))
+
+    @app.exception_handler(VersionConflict)
+    async def _stale(request: Request, error: VersionConflict) -> JSONResponse:
+        return problem_response(request, 412, "precondition_failed", str(error))
+
+    @app.exception_handler(Conflict)
+    async def _conflict(request: Request, error: Conflict) -> JSONResponse:
+        return problem_response(request, 409, "conflict", str(error))
+
+    @app.exception_handler(StoreUnavailable)
+    async def _unavailable(request: Request, error: StoreUnavailable) -> JSONResponse:
+        log.error("database unavailable: %s", error)
+        return problem_response(
+            request,
+            503,
+            "service_unavailable",
+            "the database is unavailable; try again shortly",
+            headers={"Retry-After": "5"},
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, error: StarletteHTTPException) -> JSONResponse:
+        code = TITLES.get(error.status_code, "error").lower().replace(" ", "_")
+        return problem_response(
+            request,
+            error.status_code,
+            code,
+            str(error.detail),
+            headers=dict(error.headers) if error.headers else None,
+        )
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, error: Exception) -> JSONResponse:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return problem_response(request, 500, "internal_error", "an unexpected error occurred")

@@ -1,0 +1,181 @@
+"""``/v1/builds``: stored builds with conditional requests and a read-through cache."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, Response
+
+from gw2wvw.store import BuildCreate, BuildPatch, BuildQuery, BuildRead, Page
+from gw2wvw_api.auth import ActorDep, UserDep
+from gw2wvw_api.caching import Entry, list_key
+from gw2wvw_api.http import (
+    Representation,
+    content_etag,
+    expected_version,
+    respond,
+    version_etag,
+)
+from gw2wvw_api.problems import problem_responses
+from gw2wvw_api.routes.common import (
+    CONDITIONAL_GET,
+    CREATED,
+    NO_CONTENT,
+    WRITE,
+    next_link,
+)
+from gw2wvw_api.services import ServicesDep
+
+router = APIRouter(prefix="/v1/builds", tags=["builds"])
+
+
+def _entry(build: BuildRead) -> Entry:
+    return Entry(
+        body=build.model_dump_json().encode(),
+        etag=version_etag(build.version),
+        visibility=build.visibility,
+        owner=str(build.owner.id),
+    )
+
+
+def _written(build: BuildRead, status: int = 200) -> Response:
+    headers = {"ETag": version_etag(build.version), "Cache-Control": "no-store"}
+    if status == 201:
+        headers["Location"] = f"/v1/builds/{build.id}"
+    return Response(
+        build.model_dump_json(), status_code=status, media_type="application/json", headers=headers
+    )
+
+
+@router.post(
+    "",
+    status_code=201,
+    response_model=BuildRead,
+    responses={**CREATED, **problem_responses(401, 422)},
+    summary="Store a build (from a build object or a chat code)",
+)
+async def create_build(services: ServicesDep, actor: UserDep, body: BuildCreate) -> Response:
+    """Validate and store a build; answers 201 with its Location and ETag."""
+    build = await services.store.builds.create(actor, body)
+    await services.responses.changed("build", build.id)
+    return _written(build, 201)
+
+
+@router.get(
+    "/{build_id}",
+    response_model=BuildRead,
+    responses={**CONDITIONAL_GET, **problem_responses(401, 404)},
+    summary="A build",
+)
+async def get_build(
+    request: Request, services: ServicesDep, actor: ActorDep, build_id: uuid.UUID
+) -> Response:
+    """A build the caller may see (others' private builds answer 404)."""
+
+    async def load() -> Entry:
+        return _entry(await services.store.builds.get(actor, build_id))
+
+    entry = await services.responses.detail(actor, "build", build_id, load)
+    return respond(request, Representation(entry.body, entry.etag))
+
+
+@router.get(
+    "/{build_id}/chat-code",
+    response_class=Response,
+    responses={
+        200: {
+            "description": "The build's canonical chat code.",
+            "content": {"text/plain": {"schema": {"type": "string"}}},
+            "headers": CONDITIONAL_GET[200]["headers"],
+        },
+        304: CONDITIONAL_GET[304],
+        **problem_responses(401, 404),
+    },
+    summary="A build's chat code, as text",
+)
+async def get_chat_code(
+    request: Request, services: ServicesDep, actor: ActorDep, build_id: uuid.UUID
+) -> Response:
+    """The canonical chat code, ready to paste into the game."""
+
+    async def load() -> Entry:
+        return _entry(await services.store.builds.get(actor, build_id))
+
+    entry = await services.responses.detail(actor, "build", build_id, load)
+    code = BuildRead.model_validate_json(entry.body).chat_code
+    return respond(
+        request,
+        Representation(code.encode(), entry.etag, media_type="text/plain; charset=utf-8"),
+    )
+
+
+@router.get(
+    "",
+    response_model=Page[BuildRead],
+    responses={**CONDITIONAL_GET, **problem_responses(401, 422)},
+    summary="List builds",
+)
+async def list_builds(
+    request: Request,
+    services: ServicesDep,
+    actor: ActorDep,
+    query: Annotated[BuildQuery, Query()],
+) -> Response:
+    """Builds the caller may list: public ones and their own, filtered and paged by cursor."""
+
+    async def load() -> Entry:
+        page = await services.store.builds.list(actor, query)
+        body = page.model_dump_json().encode()
+        return Entry(body, content_etag(body), link=next_link(request, page.next_cursor))
+
+    key = list_key("build", actor, str(request.url.query))
+    entry = await services.responses.listing(key, ["builds"], load)
+    headers = {"Link": entry.link} if entry.link else {}
+    return respond(request, Representation(entry.body, entry.etag, headers=headers))
+
+
+@router.put(
+    "/{build_id}",
+    response_model=BuildRead,
+    responses={**WRITE, **problem_responses(400, 401, 403, 404, 409, 412, 422)},
+    summary="Replace a build",
+)
+async def replace_build(
+    request: Request, services: ServicesDep, actor: UserDep, build_id: uuid.UUID, body: BuildCreate
+) -> Response:
+    """Replace a build; with ``If-Match``, only if it is still at that version."""
+    build = await services.store.builds.update(actor, build_id, body, expected_version(request))
+    await services.responses.changed("build", build.id)
+    return _written(build)
+
+
+@router.patch(
+    "/{build_id}",
+    response_model=BuildRead,
+    responses={**WRITE, **problem_responses(400, 401, 403, 404, 409, 412, 422)},
+    summary="Change some fields of a build",
+)
+async def patch_build(
+    request: Request, services: ServicesDep, actor: UserDep, build_id: uuid.UUID, body: BuildPatch
+) -> Response:
+    """Change the given fields; with ``If-Match``, only if it is still at that version."""
+    build = await services.store.builds.update(actor, build_id, body, expected_version(request))
+    await services.responses.changed("build", build.id)
+    return _written(build)
+
+
+@router.delete(
+    "/{build_id}",
+    status_code=204,
+    response_class=Response,
+    responses={**NO_CONTENT, **problem_responses(400, 401, 403, 404, 409, 412)},
+    summary="Delete a build",
+)
+async def delete_build(
+    request: Request, services: ServicesDep, actor: UserDep, build_id: uuid.UUID
+) -> Response:
+    """Delete a build (409 while a stored composition uses it)."""
+    await services.store.builds.delete(actor, build_id, expected_version(request))
+    await services.responses.changed("build", build_id)
+    return Response(status_code=204)

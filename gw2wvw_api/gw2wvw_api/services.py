@@ -1,0 +1,32 @@
+"""What the routes use: the store, the cache, the settings, held for the app's lifetime."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from gw2wvw.cache import Cache
+from gw2wvw.settings import Settings
+from gw2wvw.store import Store
+from gw2wvw_api.caching import ResponseCache
+
+
+@dataclass
+class Services:
+    """The long-lived objects of one API process."""
+
+    settings: Settings
+    store: Store
+    cache: Cache
+    responses: ResponseCache
+
+
+def _services(request: Request) -> Services:
+    services: Services = request.app.state.services
+    return services
+
+
+ServicesDep = Annotated[Services, Depends(_services)]
+"""A route parameter that receives the :class:`Services`."""
