@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-GROUPS = ["core", "squad", "store"]
+GROUPS = ["core", "squad", "store", "api"]
 
 
 def main(argv: list[str]) -> None:

@@ -13,6 +13,8 @@ case an invalidation was lost while Redis was away.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import logging
 import time
@@ -117,6 +119,12 @@ class MemoryCache:
 class RedisCache:
     """A Redis cache shared by every API process; tag versions are Redis counters.
 
+    Each process also keeps a near cache: entries and tag versions it has seen, which answer
+    without a round trip while they are fresh. Every bump is published on a channel that all
+    processes listen to, and a process drops what a bump names as soon as the message arrives;
+    while it is not listening (Redis down, channel lost) it keeps nothing near, and what it
+    keeps is re-read from Redis after ``near_max_age`` seconds at the latest.
+
     Calls time out fast and, after a failure, Redis is left alone for ``backoff`` seconds, so an
     outage costs requests no more than one timeout each way.
     """
@@ -128,6 +136,8 @@ class RedisCache:
         prefix: str = "gw2wvw:",
         timeout: float = 0.25,
         backoff: float = 1.0,
+        near_entries: int = 10_000,
+        near_max_age: float = 2.0,
     ) -> None:
         self._redis: aioredis.Redis = aioredis.Redis.from_url(
             url,
@@ -135,10 +145,22 @@ class RedisCache:
             socket_connect_timeout=timeout,
             health_check_interval=10,
         )
+        # The listener waits for messages indefinitely; a ping each second notices a dead link.
+        self._listener_redis: aioredis.Redis = aioredis.Redis.from_url(
+            url, socket_connect_timeout=timeout, health_check_interval=1
+        )
         self._prefix = prefix
+        self._channel = f"{prefix}invalidate"
         self._backoff = backoff
         self._down_until = 0.0
         self._outage = False
+        self._near: OrderedDict[str, tuple[float, bytes]] = OrderedDict()
+        self._near_entries = near_entries
+        self._near_max_age = near_max_age
+        self._known: dict[str, tuple[int, float]] = {}
+        self._epoch = 0
+        self._listening = False
+        self._listener: asyncio.Task[None] | None = None
 
     def _key(self, name: str) -> str:
         return f"{self._prefix}{name}"
@@ -146,19 +168,83 @@ class RedisCache:
     def _tag(self, tag: str) -> str:
         return f"{self._prefix}tag:{tag}"
 
+    def _forget(self, tags: Sequence[str] | None = None) -> None:
+        """Drop near knowledge of ``tags`` (of everything when None)."""
+        self._epoch += 1
+        if tags is None:
+            self._known.clear()
+            self._near.clear()
+            return
+        for tag in tags:
+            self._known.pop(tag, None)
+
     def _failed(self, error: Exception) -> None:
         if not self._outage:
             log.warning("cache unavailable, serving without it: %s", error)
         self._outage = True
+        self._forget()
         self._down_until = time.monotonic() + self._backoff
+
+    def _start_listening(self) -> None:
+        if self._listener is None or self._listener.done():
+            self._listener = asyncio.get_running_loop().create_task(self._listen())
+
+    async def _listen(self) -> None:
+        while True:
+            try:
+                async with self._listener_redis.pubsub() as pubsub:
+                    await pubsub.subscribe(self._channel)
+                    async for message in pubsub.listen():
+                        if message["type"] == "subscribe":
+                            # Anything learned before now may predate a missed message.
+                            self._forget()
+                            self._listening = True
+                        elif message["type"] == "message":
+                            self._forget(json.loads(message["data"]))
+            except (RedisError, OSError, ValueError) as error:
+                log.debug("cache invalidation channel lost: %s", error)
+            finally:
+                self._listening = False
+                self._forget()
+            await asyncio.sleep(self._backoff)
+
+    def _near_hit(self, key: str, names: Sequence[str]) -> Lookup | None:
+        if not self._listening:
+            return None
+        now = time.monotonic()
+        versions: dict[str, int] = {}
+        for tag in names:
+            known = self._known.get(tag)
+            if known is None or now - known[1] > self._near_max_age:
+                return None
+            versions[tag] = known[0]
+        found = self._near.get(key)
+        if found is None or found[0] < now:
+            return None
+        stored, value = _unpack(found[1])
+        if any(stored.get(tag) != version for tag, version in versions.items()):
+            return None
+        self._near.move_to_end(key)
+        return Lookup(value, versions)
+
+    def _keep_near(self, key: str, blob: bytes, ttl: float) -> None:
+        expires = time.monotonic() + min(ttl, self._near_max_age)
+        self._near[key] = (expires, blob)
+        self._near.move_to_end(key)
+        while len(self._near) > self._near_entries:
+            self._near.popitem(last=False)
 
     async def _usable(self) -> bool:
         if time.monotonic() < self._down_until:
             return False
+        self._start_listening()
         if self._outage:
             # Writes made during the outage could not bump their tags: start a new generation.
             try:
-                await self._redis.incr(self._tag(_GENERATION))
+                async with self._redis.pipeline(transaction=False) as pipe:
+                    pipe.incr(self._tag(_GENERATION))
+                    pipe.publish(self._channel, json.dumps([_GENERATION]))
+                    await pipe.execute()
             except (RedisError, OSError) as error:
                 self._failed(error)
                 return False
@@ -169,44 +255,65 @@ class RedisCache:
     async def get(self, key: str, tags: Sequence[str]) -> Lookup:
         """See :meth:`Cache.get`; a miss when Redis is unreachable."""
         names = [*tags, _GENERATION]
+        near = self._near_hit(key, names)
+        if near is not None:
+            return near
         if not await self._usable():
             return Lookup(None, {})
+        epoch = self._epoch
         try:
             found = await self._redis.mget([self._key(key), *(self._tag(t) for t in names)])
         except (RedisError, OSError) as error:
             self._failed(error)
             return Lookup(None, {})
         versions = {tag: int(raw or 0) for tag, raw in zip(names, found[1:], strict=True)}
+        # Keep what we learned only if no invalidation arrived while we were asking.
+        keep = self._listening and epoch == self._epoch
+        if keep:
+            now = time.monotonic()
+            self._known.update({tag: (version, now) for tag, version in versions.items()})
         if found[0] is None:
             return Lookup(None, versions)
-        blob = found[0]
-        stored, value = _unpack(blob.encode() if isinstance(blob, str) else blob)
+        blob = found[0].encode() if isinstance(found[0], str) else found[0]
+        stored, value = _unpack(blob)
         if any(stored.get(tag) != version for tag, version in versions.items()):
             return Lookup(None, versions)
+        if keep:
+            self._keep_near(key, blob, self._near_max_age)
         return Lookup(value, versions)
 
     async def set(self, key: str, value: bytes, versions: Mapping[str, int], ttl: float) -> None:
         """See :meth:`Cache.set`; dropped when the read that gave ``versions`` missed Redis."""
         if not versions or not await self._usable():
             return
+        blob = _pack(value, versions)
         try:
-            await self._redis.set(self._key(key), _pack(value, versions), px=int(ttl * 1000))
+            await self._redis.set(self._key(key), blob, px=int(ttl * 1000))
         except (RedisError, OSError) as error:
             self._failed(error)
+            return
+        if self._listening and all(
+            self._known.get(tag, (None,))[0] == version for tag, version in versions.items()
+        ):
+            self._keep_near(key, blob, ttl)
 
     async def bump(self, *tags: str) -> None:
-        """See :meth:`Cache.bump`."""
+        """See :meth:`Cache.bump`; every process drops its near copies of ``tags``."""
         if not tags:
             return
+        self._forget(tags)
         if not await self._usable():
             return
         try:
             async with self._redis.pipeline(transaction=False) as pipe:
                 for tag in tags:
                     pipe.incr(self._tag(tag))
+                pipe.publish(self._channel, json.dumps(list(tags)))
                 await pipe.execute()
         except (RedisError, OSError) as error:
             self._failed(error)
+        # Again: a read that started before the increments may have re-learned old versions.
+        self._forget(tags)
 
     async def healthy(self) -> bool:
         """Whether Redis answers a PING now."""
@@ -217,8 +324,13 @@ class RedisCache:
             return False
 
     async def close(self) -> None:
-        """Close the connection pool."""
+        """Stop listening and close the connection pools."""
+        if self._listener is not None:
+            self._listener.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._listener
         await self._redis.aclose()
+        await self._listener_redis.aclose()
 
 
 def open_cache(redis_url: str | None, **options: Any) -> Cache:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from gw2wvw import gamedata
+from tests.support.redis_server import RedisServer
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -40,3 +42,12 @@ def pack_dir() -> Path:
 def data() -> gamedata.GameData:
     """The bundled game data."""
     return gamedata.load()
+
+
+@pytest.fixture
+def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
+    """A private, running redis-server that the test may stop and restart."""
+    server = RedisServer(tmp_path)
+    server.start()
+    yield server
+    server.stop()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pydantic import ValidationError
+
 from gw2wvw import chatcode
 from gw2wvw.builds.errors import BuildError
 from gw2wvw.builds.model import (
@@ -95,10 +97,19 @@ def build_from_chat_code(code: str, data: GameData) -> Build:
     """Decode ``code`` and translate its raw ids into a :class:`Build`.
 
     Raises :class:`~gw2wvw.chatcode.ChatCodeError` for a malformed code and :class:`BuildError`
-    when an id cannot be translated (unknown profession, palette, legend or weapon).
+    when an id cannot be translated (unknown profession, palette, legend or weapon) or a value
+    is outside what a build can hold (a zero skill id, more than 16 weapons).
     Semantic problems (a trait of the wrong line, an unknown pet) are left to ``validate``.
     """
-    template = chatcode.decode(code)
+    try:
+        return _translate(chatcode.decode(code), data)
+    except ValidationError as error:
+        first = error.errors()[0]
+        where = "/" + "/".join(str(part) for part in first["loc"])
+        raise BuildError(f"the code holds an impossible build: {where}: {first['msg']}") from error
+
+
+def _translate(template: chatcode.BuildTemplate, data: GameData) -> Build:
     profession = data.profession_by_code(template.profession)
     if profession is None:
         raise BuildError(f"profession code {template.profession} is unknown")

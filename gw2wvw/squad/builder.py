@@ -137,7 +137,10 @@ def build_squad(request: SquadRequest, roles: RolesTable | None = None) -> Squad
     players that do not exist.
     """
     table = roles if roles is not None else load_roles()
-    targets = targets_for(request.mode, request.targets, request.weights)
+    try:
+        targets = targets_for(request.mode, request.targets, request.weights)
+    except ValueError as error:
+        raise SquadRequestError(str(error)) from error
     program = SquadProgram(request, table, targets)
     reason = program.check()
     if reason is not None:

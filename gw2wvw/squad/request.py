@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from gw2wvw.errors import Gw2WvwError
@@ -64,7 +66,9 @@ class SquadRequest(_Model):
     mode: Mode = "zerg"
     targets: Targets | None = None
     """Targets replacing the mode's defaults."""
-    weights: dict[str, float] | None = None
+    weights: dict[str, Annotated[float, Field(ge=0, le=1000)]] | None = Field(
+        default=None, max_length=50
+    )
     """Weights replacing some of the targets' weights, by requirement name."""
     locks: tuple[Lock, ...] = ()
     archetypes: tuple[ArchetypeId, ...] | None = None

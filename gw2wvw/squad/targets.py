@@ -73,15 +73,13 @@ class Targets(_Model):
         unknown = sorted(set(weights) - set(self.party) - set(self.squad))
         if unknown:
             raise ValueError(f"no target named {', '.join(unknown)}")
-        party = {
-            k: t.model_copy(update={"weight": weights[k]}) if k in weights else t
-            for k, t in self.party.items()
-        }
-        squad = {
-            k: t.model_copy(update={"weight": weights[k]}) if k in weights else t
-            for k, t in self.squad.items()
-        }
-        return Targets.model_validate({"party": party, "squad": squad, "required": self.required})
+        # Validated again from plain data, so the new weights meet the same bounds.
+        document = self.model_dump()
+        for section in ("party", "squad"):
+            for name, target in document[section].items():
+                if name in weights:
+                    target["weight"] = weights[name]
+        return Targets.model_validate(document)
 
 
 def _targets(

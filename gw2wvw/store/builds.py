@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 
 from gw2wvw.builds import Build, BuildError, validate
 from gw2wvw.chatcode import ChatCodeError
+from gw2wvw.squad import Member
 from gw2wvw.store.base import Repository, Transaction, require_user
 from gw2wvw.store.driver import DriverQuery
 from gw2wvw.store.errors import (
@@ -284,6 +285,8 @@ class BuildRepository(Repository):
                 if expected_version is not None and current.version != expected_version:
                     raise VersionConflict("build", build_id, expected_version, current.version)
                 values = self._changed(changes)
+                if "data" in values:
+                    await self._still_plays(tx, build_id, Build.model_validate(values["data"]))
                 result = await tx.session.execute(
                     update(BuildRow)
                     .where(BuildRow.id == build_id, BuildRow.version == current.version)
@@ -306,6 +309,20 @@ class BuildRepository(Repository):
             if expected_version is not None:
                 raise VersionConflict("build", build_id, expected_version, expected_version + 1)
         raise Conflict(f"build {build_id} keeps changing; try again")
+
+    async def _still_plays(self, tx: Transaction, build_id: uuid.UUID, build: Build) -> None:
+        """Refuse a change that leaves a composition member using this build with no archetype."""
+        uses = await tx.session.execute(
+            select(CompositionMember.composition_id, CompositionMember.role)
+            .where(CompositionMember.build_id == build_id)
+            .distinct()
+        )
+        for composition_id, role in uses:
+            if Member(build=build, role=role).resolve(self.store.roles) is None:
+                raise Conflict(
+                    f"build {build_id} plays {role} in composition {composition_id}; "
+                    "the changed build matches no archetype there"
+                )
 
     def _changed(self, changes: BuildCreate | BuildPatch) -> dict[str, Any]:
         """Column values for ``changes``: all of a replacement, the given fields of a patch."""

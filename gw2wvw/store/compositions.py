@@ -89,15 +89,23 @@ class CompositionRepository(Repository):
     """Create, read, list, update, delete and evaluate stored compositions."""
 
     async def _builds(
-        self, tx: Transaction, actor: Actor, parties: tuple[PartyIn, ...]
+        self,
+        tx: Transaction,
+        actor: Actor,
+        parties: tuple[PartyIn, ...],
+        kept: frozenset[uuid.UUID] = frozenset(),
     ) -> dict[uuid.UUID, Build]:
-        """The stored builds the members name, if ``actor`` may see them; else ValidationFailed."""
+        """The stored builds the members name; ValidationFailed for any that ``actor`` may not
+        see, except those in ``kept`` (already in the composition, whatever their owner
+        has made of them since)."""
         wanted = {m.build_id for p in parties for m in p.members if m.build_id is not None}
         if not wanted:
             return {}
         visible: ColumnElement[bool] = BuildRow.visibility.in_(("public", "unlisted"))
         if actor.user_id is not None:
             visible = or_(visible, BuildRow.owner_id == actor.user_id)
+        if kept:
+            visible = or_(visible, BuildRow.id.in_(kept))
         rows = await tx.session.execute(
             select(BuildRow.id, BuildRow.data).where(BuildRow.id.in_(wanted), visible)
         )
@@ -355,7 +363,10 @@ class CompositionRepository(Repository):
                     **current.model_dump(mode="json", include={"name", "mode", "targets"}),
                     **{k: v for k, v in given.items() if v is not None or k == "targets"},
                 }
-                builds = await self._builds(tx, actor, parties)
+                existing = frozenset(
+                    m.build_id for p in current.parties for m in p.members if m.build_id
+                )
+                builds = await self._builds(tx, actor, parties, kept=existing)
                 self._check(merged, parties, builds)
                 values = {
                     k: v
@@ -432,7 +443,8 @@ class CompositionRepository(Repository):
             # The builds as their owner saw them when storing the composition: a public
             # composition may use its owner's private builds.
             owner = Actor(user_id=stored.owner.id, name=stored.owner.name)
-            builds = await self._builds(tx, owner, parties)
+            used = frozenset(m.build_id for p in parties for m in p.members if m.build_id)
+            builds = await self._builds(tx, owner, parties, kept=used)
             shown = builds if reveal_all else await self._visible_builds(tx, actor, parties)
         members = []
         for party in parties:

@@ -7,8 +7,8 @@ dialect, borrows a connection from SQLAlchemy's own pool, runs the SQL through t
 decodes the columns by their SQLAlchemy types. Everything else goes through SQLAlchemy.
 
 Use it only with engines whose pool never resets a returned connection (the store's
-autocommit read engine, or an in-memory SQLite one): returning a connection here happens
-outside SQLAlchemy's greenlet, where a reset could not do its I/O.
+autocommit read engine, or an in-memory SQLite one): a reset would roll back a transaction
+this path never opens.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from sqlalchemy import JSON, Select, Uuid, exc
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.types import TypeEngine
+from sqlalchemy.util import greenlet_spawn
 
 from gw2wvw.store.errors import StoreUnavailable
 from gw2wvw.store.tables import UTCDateTime
@@ -65,7 +66,7 @@ class DriverQuery:
     for instance), for callers that decode them lazily.
     """
 
-    def __init__(self, statement: Select[Any], undecoded: Sequence[str] = ()) -> None:
+    def __init__(self, statement: Select[*tuple[Any, ...]], undecoded: Sequence[str] = ()) -> None:
         self._statement = statement
         columns = statement.selected_columns
         self._decoders = [
@@ -111,7 +112,9 @@ class DriverQuery:
             raw.invalidate()
             raise StoreUnavailable(f"database error: {type(error).__name__}: {error}") from error
         finally:
-            raw.close()
+            # Returning a connection to a full pool closes it, which is I/O: it must run where
+            # SQLAlchemy can await it.
+            await greenlet_spawn(raw.close)
         rows = []
         for record in records:
             fields = list(record)

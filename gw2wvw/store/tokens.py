@@ -9,9 +9,10 @@ import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 
 from gw2wvw.store.base import Repository, require_user
+from gw2wvw.store.driver import DriverQuery
 from gw2wvw.store.errors import ErrorDetail, NotFound, ValidationFailed
 from gw2wvw.store.ids import uuid7
 from gw2wvw.store.schemas import Actor, IssuedToken, TokenCreate, TokenRead
@@ -23,6 +24,23 @@ TOKEN_PREFIX = "gw2wvw_"
 _SHOWN = len(TOKEN_PREFIX) + 4
 # Recording every use would make every request a write; once a minute is plenty to see use.
 _TOUCH_EVERY = timedelta(minutes=1)
+
+
+# Every authenticated request runs this lookup: it goes straight through the driver.
+_BY_HASH = (
+    select(
+        ApiToken.id,
+        ApiToken.token_hash,
+        ApiToken.user_id,
+        ApiToken.revoked_at,
+        ApiToken.expires_at,
+        ApiToken.last_used_at,
+        User.name,
+    )
+    .join(User, User.id == ApiToken.user_id)
+    .where(ApiToken.token_hash == bindparam("digest"))
+)
+_BY_HASH_FAST = DriverQuery(_BY_HASH)
 
 
 def hash_token(token: str) -> str:
@@ -78,22 +96,11 @@ class TokenRepository(Repository):
             return None
         digest = hash_token(token)
         moment = now or utcnow()
-        async with self._tx(write=False) as tx:
-            row = (
-                await tx.session.execute(
-                    select(
-                        ApiToken.id,
-                        ApiToken.token_hash,
-                        ApiToken.user_id,
-                        ApiToken.revoked_at,
-                        ApiToken.expires_at,
-                        ApiToken.last_used_at,
-                        User.name,
-                    )
-                    .join(User, User.id == ApiToken.user_id)
-                    .where(ApiToken.token_hash == digest)
-                )
-            ).first()
+        if self._joined is not None:
+            rows: list[Any] = await self._fetch_rows(_BY_HASH, {"digest": digest})
+        else:
+            rows = await _BY_HASH_FAST.fetch(self.store.reads, {"digest": digest})
+        row = rows[0] if rows else None
         if row is None or not hmac.compare_digest(row.token_hash, digest):
             return None
         if row.revoked_at is not None or (row.expires_at is not None and row.expires_at <= moment):

@@ -20,7 +20,7 @@ from gw2wvw.store import open_store
 from gw2wvw_api import problems
 from gw2wvw_api.caching import ResponseCache
 from gw2wvw_api.middleware import OneVary
-from gw2wvw_api.problems import Problem
+from gw2wvw_api.problems import Problem, problem_responses
 from gw2wvw_api.routes import accounts, builds, compositions, health, tools
 from gw2wvw_api.routes import gamedata as gamedata_routes
 from gw2wvw_api.services import Services
@@ -74,6 +74,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
         docs_url="/docs",
         redoc_url=None,
+        # Any route that reads the database may find it down.
+        responses=problem_responses(503),
     )
     app.add_middleware(GZipMiddleware, minimum_size=500)
     # Added last, so it wraps compression and sees the Vary header that adds.
@@ -98,6 +100,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             problem_schema = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
             components.update(problem_schema.pop("$defs", {}))
             components["Problem"] = problem_schema
+            schema["components"]["securitySchemes"] = {
+                "bearer": {"type": "http", "scheme": "bearer", "description": "An API token."},
+                "basic": {"type": "http", "scheme": "basic", "description": "Name and password."},
+            }
+            # A token is optional on reads (anonymous callers see public data) and required on
+            # writes, which answer 401 without one.
+            schema["security"] = [{"bearer": []}, {}]
             app.openapi_schema = schema
         return app.openapi_schema
 

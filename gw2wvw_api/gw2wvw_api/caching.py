@@ -67,14 +67,18 @@ class ResponseCache:
         kind: str,
         ident: uuid.UUID,
         load: Callable[[], Awaitable[Entry]],
+        *,
+        fresh: bool = False,
     ) -> Entry:
         """The cached response of one resource, or ``load()`` stored for the next caller.
 
-        Raises NotFound for a cached item ``actor`` may not see, exactly as the store would.
+        ``fresh`` (the request said ``Cache-Control: no-cache``) skips the stored entry and
+        refreshes it. Raises NotFound for a cached item ``actor`` may not see, exactly as the
+        store would.
         """
         key = f"{kind}:{ident}"
         lookup = await self.cache.get(key, [key])
-        if lookup.value is not None:
+        if lookup.value is not None and not fresh:
             entry = Entry.unpack(lookup.value)
             if not entry.visible_to(actor):
                 raise NotFound(kind, ident)
@@ -84,11 +88,16 @@ class ResponseCache:
         return entry
 
     async def listing(
-        self, key: str, tags: Sequence[str], load: Callable[[], Awaitable[Entry]]
+        self,
+        key: str,
+        tags: Sequence[str],
+        load: Callable[[], Awaitable[Entry]],
+        *,
+        fresh: bool = False,
     ) -> Entry:
         """A cached listing (its key names the caller), or ``load()`` stored for next time."""
         lookup = await self.cache.get(key, tags)
-        if lookup.value is not None:
+        if lookup.value is not None and not fresh:
             return Entry.unpack(lookup.value)
         entry = await load()
         await self.cache.set(key, entry.pack(), lookup.versions, self.ttl)

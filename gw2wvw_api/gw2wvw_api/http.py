@@ -60,6 +60,12 @@ def _opaque(etag: str) -> str:
     return match.group(2)
 
 
+def wants_fresh(request: Request) -> bool:
+    """Whether the request asks caches not to answer from storage (``no-cache``)."""
+    directives = request.headers.get("cache-control", "").lower()
+    return "no-cache" in directives or "max-age=0" in directives
+
+
 def not_modified(request: Request, etag: str) -> bool:
     """Whether ``If-None-Match`` matches ``etag`` (weak comparison, as RFC 9110 says)."""
     header = request.headers.get("if-none-match")

@@ -113,9 +113,35 @@ def problem_response(
     )
 
 
+_TYPE_TAGS = frozenset({"str", "int", "float", "bool", "none", "list", "dict", "tuple"})
+
+
 def _pointer(location: tuple[Any, ...] | list[Any]) -> str:
-    parts = [str(p).replace("~", "~0").replace("/", "~1") for p in location]
+    # Pydantic names the union member it tried ("literal['zerg',...]", "int"); a JSON pointer
+    # into the request has no such step.
+    kept = [
+        p
+        for p in location
+        if isinstance(p, int) or ("[" not in str(p) and str(p) not in _TYPE_TAGS)
+    ]
+    parts = [str(p).replace("~", "~0").replace("/", "~1") for p in kept]
     return "/" + "/".join(parts)
+
+
+def _meaningful(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Drop the "too short" Pydantic adds for a list whose item failed: the item is the news."""
+    locations = [tuple(e["loc"]) for e in errors]
+    return [
+        e
+        for e in errors
+        if not (
+            e["type"] == "too_short"
+            and any(
+                len(other) > len(e["loc"]) and other[: len(e["loc"])] == tuple(e["loc"])
+                for other in locations
+            )
+        )
+    ]
 
 
 def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
@@ -147,7 +173,7 @@ def install(app: FastAPI) -> None:
     async def _invalid(request: Request, error: RequestValidationError) -> JSONResponse:
         errors = [
             ProblemError(path=_pointer(e["loc"]), code=str(e["type"]), message=str(e["msg"]))
-            for e in error.errors()
+            for e in _meaningful(list(error.errors()))
         ]
         return problem_response(
             request, 422, "validation_failed", "the request is not valid", errors=errors
@@ -155,9 +181,11 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(ValidationFailed)
     async def _failed(request: Request, error: ValidationFailed) -> JSONResponse:
+        # The store's paths are relative to what it was given: the body of a write, or the
+        # query of a read (a listing's cursor).
+        where = "/query" if request.method in ("GET", "HEAD", "DELETE") else "/body"
         errors = [
-            ProblemError(path="/body" + e.path, code=e.code, message=e.message)
-            for e in error.errors
+            ProblemError(path=where + e.path, code=e.code, message=e.message) for e in error.errors
         ]
         return problem_response(request, 422, "validation_failed", str(error), errors=errors)
 

@@ -23,7 +23,7 @@ class Services:
     responses: ResponseCache
 
 
-def _services(request: Request) -> Services:
+async def _services(request: Request) -> Services:
     services: Services = request.app.state.services
     return services
 

@@ -17,12 +17,14 @@ from gw2wvw.store import (
     ANONYMOUS,
     Actor,
     BuildCreate,
+    BuildPatch,
     BuildQuery,
     BuildRead,
     CompositionCreate,
     CompositionPatch,
     CompositionQuery,
     CompositionRead,
+    Conflict,
     MemberIn,
     MemberRead,
     NotFound,
@@ -702,3 +704,37 @@ async def test_the_events_commit_with_the_change_and_not_without_it(
     types = [e.type for e in await store.outbox.list()]
     assert types == ["build.created", "composition.created", "composition.updated"]
     assert (await store.compositions.get(alice, kept.id)).name == "kept twice"
+
+
+async def test_a_used_build_cannot_change_into_one_that_plays_nothing(
+    store: Store, alice: Actor
+) -> None:
+    fb = await store.builds.create(alice, build_of())
+    await store.compositions.create(alice, new("c", [built(fb, "stab-support")]))
+    with pytest.raises(Conflict, match="matches no archetype"):
+        await store.builds.update(alice, fb.id, BuildPatch(chat_code=RENEGADE))
+    assert (await store.builds.get(alice, fb.id)).chat_code == FIREBRAND
+    # A change that still plays the role is fine.
+    renamed = await store.builds.update(alice, fb.id, BuildPatch(name="still a firebrand"))
+    assert renamed.version == 2
+
+
+async def test_a_build_made_private_later_does_not_lock_others_compositions(
+    store: Store, alice: Actor, bob: Actor
+) -> None:
+    theirs = await store.builds.create(bob, build_of(visibility="public"))
+    created = await store.compositions.create(
+        alice, new("uses bob's", [built(theirs, "stab-support")], visibility="public")
+    )
+    await store.builds.update(bob, theirs.id, BuildPatch(visibility="private"))
+    renamed = await store.compositions.update(alice, created.id, CompositionPatch(name="renamed"))
+    assert renamed.parties == created.parties
+    evaluation = await store.compositions.evaluate(alice, created.id)
+    assert evaluation.parties[0].coverage["stability"] is True
+    # Nobody but bob sees his build's content any more; the member shows what it plays.
+    member = (await store.compositions.composition(alice, created.id)).parties[0].members[0]
+    assert (member.build, member.archetype) == (None, STAB)
+    # Adding his (now private) build anew is refused.
+    with pytest.raises(ValidationFailed) as refused:
+        await store.compositions.create(alice, new("again", [built(theirs, "stab-support")]))
+    assert refused.value.errors[0].code == "unknown_build"

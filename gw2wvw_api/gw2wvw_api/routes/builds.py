@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 
 from gw2wvw.store import BuildCreate, BuildPatch, BuildQuery, BuildRead, Page
-from gw2wvw_api.auth import ActorDep, UserDep
+from gw2wvw_api.auth import CallerDep, UserCallerDep
 from gw2wvw_api.caching import Entry, list_key
 from gw2wvw_api.http import (
     Representation,
@@ -16,6 +16,7 @@ from gw2wvw_api.http import (
     expected_version,
     respond,
     version_etag,
+    wants_fresh,
 )
 from gw2wvw_api.problems import problem_responses
 from gw2wvw_api.routes.common import (
@@ -25,7 +26,6 @@ from gw2wvw_api.routes.common import (
     WRITE,
     next_link,
 )
-from gw2wvw_api.services import ServicesDep
 
 router = APIRouter(prefix="/v1/builds", tags=["builds"])
 
@@ -52,11 +52,12 @@ def _written(build: BuildRead, status: int = 200) -> Response:
     "",
     status_code=201,
     response_model=BuildRead,
-    responses={**CREATED, **problem_responses(401, 422)},
+    responses={**CREATED, **problem_responses(400, 401, 422)},
     summary="Store a build (from a build object or a chat code)",
 )
-async def create_build(services: ServicesDep, actor: UserDep, body: BuildCreate) -> Response:
+async def create_build(caller: UserCallerDep, body: BuildCreate) -> Response:
     """Validate and store a build; answers 201 with its Location and ETag."""
+    services, actor = caller.services, caller.actor
     build = await services.store.builds.create(actor, body)
     await services.responses.changed("build", build.id)
     return _written(build, 201)
@@ -65,18 +66,19 @@ async def create_build(services: ServicesDep, actor: UserDep, body: BuildCreate)
 @router.get(
     "/{build_id}",
     response_model=BuildRead,
-    responses={**CONDITIONAL_GET, **problem_responses(401, 404)},
+    responses={**CONDITIONAL_GET, **problem_responses(400, 401, 404, 422)},
     summary="A build",
 )
-async def get_build(
-    request: Request, services: ServicesDep, actor: ActorDep, build_id: uuid.UUID
-) -> Response:
+async def get_build(request: Request, caller: CallerDep, build_id: uuid.UUID) -> Response:
     """A build the caller may see (others' private builds answer 404)."""
+    services, actor = caller.services, caller.actor
 
     async def load() -> Entry:
         return _entry(await services.store.builds.get(actor, build_id))
 
-    entry = await services.responses.detail(actor, "build", build_id, load)
+    entry = await services.responses.detail(
+        actor, "build", build_id, load, fresh=wants_fresh(request)
+    )
     return respond(request, Representation(entry.body, entry.etag))
 
 
@@ -90,14 +92,13 @@ async def get_build(
             "headers": CONDITIONAL_GET[200]["headers"],
         },
         304: CONDITIONAL_GET[304],
-        **problem_responses(401, 404),
+        **problem_responses(400, 401, 404, 422),
     },
     summary="A build's chat code, as text",
 )
-async def get_chat_code(
-    request: Request, services: ServicesDep, actor: ActorDep, build_id: uuid.UUID
-) -> Response:
+async def get_chat_code(request: Request, caller: CallerDep, build_id: uuid.UUID) -> Response:
     """The canonical chat code, ready to paste into the game."""
+    services, actor = caller.services, caller.actor
 
     async def load() -> Entry:
         return _entry(await services.store.builds.get(actor, build_id))
@@ -113,16 +114,16 @@ async def get_chat_code(
 @router.get(
     "",
     response_model=Page[BuildRead],
-    responses={**CONDITIONAL_GET, **problem_responses(401, 422)},
+    responses={**CONDITIONAL_GET, **problem_responses(400, 401, 422)},
     summary="List builds",
 )
 async def list_builds(
     request: Request,
-    services: ServicesDep,
-    actor: ActorDep,
+    caller: CallerDep,
     query: Annotated[BuildQuery, Query()],
 ) -> Response:
     """Builds the caller may list: public ones and their own, filtered and paged by cursor."""
+    services, actor = caller.services, caller.actor
 
     async def load() -> Entry:
         page = await services.store.builds.list(actor, query)
@@ -130,7 +131,7 @@ async def list_builds(
         return Entry(body, content_etag(body), link=next_link(request, page.next_cursor))
 
     key = list_key("build", actor, str(request.url.query))
-    entry = await services.responses.listing(key, ["builds"], load)
+    entry = await services.responses.listing(key, ["builds"], load, fresh=wants_fresh(request))
     headers = {"Link": entry.link} if entry.link else {}
     return respond(request, Representation(entry.body, entry.etag, headers=headers))
 
@@ -142,9 +143,10 @@ async def list_builds(
     summary="Replace a build",
 )
 async def replace_build(
-    request: Request, services: ServicesDep, actor: UserDep, build_id: uuid.UUID, body: BuildCreate
+    request: Request, caller: UserCallerDep, build_id: uuid.UUID, body: BuildCreate
 ) -> Response:
     """Replace a build; with ``If-Match``, only if it is still at that version."""
+    services, actor = caller.services, caller.actor
     build = await services.store.builds.update(actor, build_id, body, expected_version(request))
     await services.responses.changed("build", build.id)
     return _written(build)
@@ -157,9 +159,10 @@ async def replace_build(
     summary="Change some fields of a build",
 )
 async def patch_build(
-    request: Request, services: ServicesDep, actor: UserDep, build_id: uuid.UUID, body: BuildPatch
+    request: Request, caller: UserCallerDep, build_id: uuid.UUID, body: BuildPatch
 ) -> Response:
     """Change the given fields; with ``If-Match``, only if it is still at that version."""
+    services, actor = caller.services, caller.actor
     build = await services.store.builds.update(actor, build_id, body, expected_version(request))
     await services.responses.changed("build", build.id)
     return _written(build)
@@ -169,13 +172,12 @@ async def patch_build(
     "/{build_id}",
     status_code=204,
     response_class=Response,
-    responses={**NO_CONTENT, **problem_responses(400, 401, 403, 404, 409, 412)},
+    responses={**NO_CONTENT, **problem_responses(400, 401, 403, 404, 409, 412, 422)},
     summary="Delete a build",
 )
-async def delete_build(
-    request: Request, services: ServicesDep, actor: UserDep, build_id: uuid.UUID
-) -> Response:
+async def delete_build(request: Request, caller: UserCallerDep, build_id: uuid.UUID) -> Response:
     """Delete a build (409 while a stored composition uses it)."""
+    services, actor = caller.services, caller.actor
     await services.store.builds.delete(actor, build_id, expected_version(request))
     await services.responses.changed("build", build_id)
     return Response(status_code=204)

@@ -222,3 +222,13 @@ def test_pets_and_legends_are_ignored_for_other_professions(data: GameData) -> N
     build = Build(profession="Guardian", pets=Pets(terrestrial=(1, 2)))
     assert chatcode.decode(build.to_chat_code(data)).profession_block == bytes(16)
     assert build_to_template(build, data).profession == 1
+
+
+def test_codes_holding_impossible_builds_raise_build_errors(data: GameData) -> None:
+    base = chatcode.decode(CODES[1].code)
+    zero_override = chatcode.encode(base._replace(skill_overrides=(0,)))
+    with pytest.raises(BuildError, match="impossible build: /skill_overrides/0"):
+        Build.from_chat_code(zero_override, data)
+    many_weapons = chatcode.encode(base._replace(weapons=(89,) * 17))
+    with pytest.raises(BuildError, match="impossible build: /weapons"):
+        Build.from_chat_code(many_weapons, data)
