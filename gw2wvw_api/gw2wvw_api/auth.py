@@ -58,6 +58,11 @@ def _require(actor: Actor) -> Actor:
     return actor
 
 
+async def current_caller(request: Request) -> Caller:
+    """The caller of ``request``, for hot routes that skip dependency injection (~40 us)."""
+    return await _caller(request)
+
+
 async def _caller(request: Request) -> Caller:
     services: Services = request.app.state.services
     return Caller(services, await _authenticate(services, request.headers.get("authorization")))

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 
 from gw2wvw.store import BuildCreate, BuildPatch, BuildQuery, BuildRead, Page
-from gw2wvw_api.auth import CallerDep, UserCallerDep
+from gw2wvw_api.auth import CallerDep, UserCallerDep, current_caller
 from gw2wvw_api.caching import Entry, list_key
 from gw2wvw_api.http import (
     Representation,
@@ -69,8 +69,10 @@ async def create_build(caller: UserCallerDep, body: BuildCreate) -> Response:
     responses={**CONDITIONAL_GET, **problem_responses(400, 401, 404, 422)},
     summary="A build",
 )
-async def get_build(request: Request, caller: CallerDep, build_id: uuid.UUID) -> Response:
+async def get_build(request: Request, build_id: uuid.UUID) -> Response:
     """A build the caller may see (others' private builds answer 404)."""
+    # The most requested route: the caller is looked up inline, not injected.
+    caller = await current_caller(request)
     services, actor = caller.services, caller.actor
 
     async def load() -> Entry:
