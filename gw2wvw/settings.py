@@ -2,16 +2,103 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+from ipaddress import IPv4Network, IPv6Network
 from pathlib import Path
+from typing import Annotated, Any
 
 import platformdirs
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
 def default_data_dir() -> Path:
     """The per-user directory where gw2wvw keeps its database and synced game data."""
     return Path(platformdirs.user_data_dir("gw2wvw", appauthor=False))
+
+
+def _comma_separated(value: Any) -> Any:
+    # Environment variables carry lists as "a,b,c" rather than JSON.
+    if isinstance(value, str):
+        return tuple(part.strip() for part in value.split(",") if part.strip())
+    return value
+
+
+Networks = Annotated[
+    tuple[IPv4Network | IPv6Network, ...], NoDecode, BeforeValidator(_comma_separated)
+]
+"""CIDR networks, as a sequence or a comma-separated string (``127.0.0.0/8,10.0.0.0/8``)."""
+
+Delays = Annotated[
+    tuple[Annotated[float, Field(ge=0)], ...], NoDecode, BeforeValidator(_comma_separated)
+]
+"""Seconds, as a sequence or a comma-separated string (``5,30,120``)."""
+
+DEFAULT_RETRY_SCHEDULE = (
+    5.0,
+    30.0,
+    120.0,
+    600.0,
+    1800.0,
+    3600.0,
+    7200.0,
+    14400.0,
+    28800.0,
+    43200.0,
+    86400.0,
+    86400.0,
+)
+"""Seconds to wait after each failed attempt: 12 retries spanning about three days."""
+
+
+class WebhookSettings(BaseModel):
+    """How webhooks are checked, signed, sent, retried and given up on."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    allowed_networks: Networks = ()
+    """Networks a webhook may target although they are not public (self-hosting, tests)."""
+
+    timeout: float = Field(default=10.0, gt=0, le=60)
+    """Seconds one attempt may take, connecting and answering included."""
+
+    retry_schedule: Delays = DEFAULT_RETRY_SCHEDULE
+    """Seconds before each retry; once it runs out the delivery has failed."""
+
+    retry_jitter: float = Field(default=0.1, ge=0, le=1)
+    """Each delay is stretched or shrunk by up to this fraction, so retries spread out."""
+
+    retry_after_cap: float = Field(default=86400.0, ge=0)
+    """The longest ``Retry-After`` (seconds) that is honoured."""
+
+    max_consecutive_failures: int = Field(default=20, ge=1)
+    """Failed deliveries in a row (retries exhausted) after which an endpoint is disabled."""
+
+    disable_after: float = Field(default=3 * 86400.0, gt=0)
+    """Seconds an endpoint may keep failing, without a success, before it is disabled."""
+
+    response_body_limit: int = Field(default=1024, ge=0, le=65536)
+    """How many bytes of each response are read and kept for the delivery log."""
+
+    secret_grace: float = Field(default=86400.0, ge=0)
+    """Seconds the old secret keeps signing too, after a rotation."""
+
+    lease_margin: float = Field(default=30.0, ge=0)
+    """Seconds, beyond the timeout, that a claimed delivery stays reserved for its worker."""
+
+    poll_interval: float = Field(default=1.0, gt=0, le=3600)
+    """Seconds the in-process dispatcher sleeps when there is nothing to do."""
+
+    concurrency: int = Field(default=16, ge=1, le=1000)
+    """Attempts the in-process dispatcher runs at once."""
+
+    batch_size: int = Field(default=100, ge=1, le=1000)
+    """Outbox events relayed, or deliveries claimed, per database round."""
+
+    @property
+    def lease(self) -> timedelta:
+        """How long a claim reserves a delivery: longer than any attempt can take."""
+        return timedelta(seconds=self.timeout + self.lease_margin)
 
 
 class Settings(BaseSettings):
@@ -45,6 +132,58 @@ class Settings(BaseSettings):
 
     migrate_on_start: bool = True
     """Whether the API upgrades the database schema when it starts."""
+
+    # Webhooks: see WebhookSettings for what each means; ``webhooks`` gathers them.
+    webhook_allowed_networks: Networks = ()
+    """``GW2WVW_WEBHOOK_ALLOWED_NETWORKS``: comma-separated CIDRs webhooks may target."""
+
+    webhook_timeout: float = Field(default=10.0, gt=0, le=60)
+    """Seconds one delivery attempt may take."""
+
+    webhook_retry_schedule: Delays = DEFAULT_RETRY_SCHEDULE
+    """Comma-separated seconds before each retry."""
+
+    webhook_retry_jitter: float = Field(default=0.1, ge=0, le=1)
+    """Fraction by which retry delays vary."""
+
+    webhook_retry_after_cap: float = Field(default=86400.0, ge=0)
+    """The longest ``Retry-After`` honoured, in seconds."""
+
+    webhook_max_consecutive_failures: int = Field(default=20, ge=1)
+    """Failed deliveries in a row that disable an endpoint."""
+
+    webhook_disable_after: float = Field(default=3 * 86400.0, gt=0)
+    """Seconds of failing without a success that disable an endpoint."""
+
+    webhook_response_body_limit: int = Field(default=1024, ge=0, le=65536)
+    """Bytes of each response kept for the delivery log."""
+
+    webhook_secret_grace: float = Field(default=86400.0, ge=0)
+    """Seconds the old secret keeps signing after a rotation."""
+
+    webhook_lease_margin: float = Field(default=30.0, ge=0)
+    """Seconds beyond the timeout a claimed delivery stays reserved."""
+
+    webhook_poll_interval: float = Field(default=1.0, gt=0, le=3600)
+    """Seconds the in-process dispatcher sleeps when idle."""
+
+    webhook_concurrency: int = Field(default=16, ge=1, le=1000)
+    """Attempts the in-process dispatcher runs at once."""
+
+    webhook_batch_size: int = Field(default=100, ge=1, le=1000)
+    """Events relayed, or deliveries claimed, per database round."""
+
+    @property
+    def webhooks(self) -> WebhookSettings:
+        """The ``webhook_*`` settings as one object, for the store and the dispatcher."""
+        prefix = "webhook_"
+        return WebhookSettings(
+            **{
+                name.removeprefix(prefix): getattr(self, name)
+                for name in type(self).model_fields
+                if name.startswith(prefix)
+            }
+        )
 
     def resolved_database_url(self) -> str:
         """The database URL to use: ``database_url``, else ``data_dir/gw2wvw.db``."""

@@ -281,6 +281,11 @@ class BuildRepository(Repository):
         owner = require_user(actor)
         for _ in range(_RETRIES):
             async with self._tx() as tx:
+                # Writers of one build queue on its row (PostgreSQL; SQLite has one writer), so
+                # the version read next is the one the update replaces.
+                await tx.session.execute(
+                    select(BuildRow.id).where(BuildRow.id == build_id).with_for_update()
+                )
                 current = await self._owned(tx, actor, build_id)
                 if expected_version is not None and current.version != expected_version:
                     raise VersionConflict("build", build_id, expected_version, current.version)

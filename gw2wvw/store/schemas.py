@@ -320,6 +320,8 @@ class EndpointRead(_Out):
     version: int
     created_at: datetime
     updated_at: datetime
+    previous_secret_expires_at: datetime | None = None
+    """While a rotated-out secret still signs too: until when."""
 
 
 class EndpointWithSecret(EndpointRead):
@@ -336,3 +338,132 @@ class EventRead(_Out):
     owner_id: uuid.UUID | None
     payload: dict[str, Any]
     created_at: datetime
+
+
+DeliveryStatus = Literal["pending", "succeeded", "failed", "cancelled"]
+"""pending: due now or later; succeeded / failed: done; cancelled: given up without trying."""
+
+
+class DeliveryRead(_Out):
+    """One event for one endpoint: where its delivery stands and how its last attempt went."""
+
+    id: uuid.UUID
+    endpoint_id: uuid.UUID
+    event_id: uuid.UUID
+    event_type: str
+    status: DeliveryStatus
+    attempts: int
+    """Attempts since the delivery (re)started; the retry schedule counts these."""
+    next_attempt_at: datetime | None
+    last_attempt_at: datetime | None
+    response_code: int | None
+    response_body: str | None
+    duration_ms: int | None
+    error: str | None
+    created_at: datetime
+
+
+class AttemptRead(_Out):
+    """One HTTP attempt of a delivery, as the endpoint's delivery log shows it."""
+
+    id: uuid.UUID
+    delivery_id: uuid.UUID
+    event_id: uuid.UUID
+    event_type: str
+    number: int
+    started_at: datetime
+    response_code: int | None
+    response_body: str | None
+    """The first bytes of the response (``webhook_response_body_limit``)."""
+    duration_ms: int
+    error: str | None
+
+
+def delivery_job_id(delivery_id: uuid.UUID, attempts: int, due_at: datetime | None) -> str:
+    """A job id naming one attempt of one delivery: queueing it twice queues it once.
+
+    The due time is part of it, so a delivery whose lease expired (its worker died) gets a
+    new id while a job that was merely lost and re-enqueued keeps the old one.
+    """
+    due = int(due_at.timestamp() * 1000) if due_at is not None else 0
+    return f"webhook:{delivery_id}:{attempts}:{due}"
+
+
+class DueDelivery(_Out):
+    """A pending delivery and when it is due: what a worker queue is told about."""
+
+    id: uuid.UUID
+    attempts: int
+    next_attempt_at: datetime
+
+    @property
+    def job_id(self) -> str:
+        """The de-duplicating job id of this attempt (see :func:`delivery_job_id`)."""
+        return delivery_job_id(self.id, self.attempts, self.next_attempt_at)
+
+
+class Relayed(_Out):
+    """What one relay round did: events marked relayed, and the deliveries it created."""
+
+    events: int
+    """Outbox events taken; fewer than the limit means the outbox is drained for now."""
+    deliveries: tuple[DueDelivery, ...]
+
+
+class EndpointTarget(_Out):
+    """What an attempt needs of an endpoint: where to send and the secrets that sign."""
+
+    id: uuid.UUID
+    owner_id: uuid.UUID
+    url: str
+    secrets: tuple[str, ...] = Field(repr=False)
+    """The current secret first, then a rotated-out one still in its grace period."""
+
+
+class DeliveryTask(_Out):
+    """A claimed delivery: everything one attempt needs, reserved until ``lease_until``."""
+
+    delivery: DeliveryRead
+    endpoint: EndpointTarget
+    event: EventRead
+    lease_until: datetime
+    """The claim: recording the attempt checks the delivery is still reserved until then."""
+
+
+AttemptVerdict = Literal["succeeded", "gone", "failed"]
+"""succeeded: 2xx; gone: 410, the endpoint is disabled; failed: anything else."""
+
+
+class AttemptRecord(_In):
+    """The outcome of one attempt, and when to try again (None: give up if it failed)."""
+
+    verdict: AttemptVerdict
+    started_at: datetime
+    duration_ms: int = Field(ge=0)
+    response_code: int | None = None
+    response_body: str | None = None
+    error: str | None = None
+    next_attempt_at: datetime | None = None
+
+
+class Recorded(_Out):
+    """What recording an attempt did."""
+
+    delivery: DeliveryRead | None
+    """The delivery after the attempt; None if it was deleted meanwhile (with its endpoint)."""
+    applied: bool
+    """False when the claim had lapsed (redelivered, or claimed again): only the log changed."""
+    disabled_reason: str | None = None
+    """Set when this attempt disabled the endpoint."""
+
+    @property
+    def due(self) -> DueDelivery | None:
+        """The retry to queue, if the delivery is still pending."""
+        found = self.delivery
+        if not self.applied or found is None or found.status != "pending":
+            return None
+        if found.next_attempt_at is None:
+            return None
+        return DueDelivery(
+            id=found.id, attempts=found.attempts, next_attempt_at=found.next_attempt_at
+        )

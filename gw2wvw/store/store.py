@@ -12,17 +12,19 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from gw2wvw import gamedata
 from gw2wvw.gamedata import GameData
+from gw2wvw.settings import WebhookSettings
 from gw2wvw.squad.roles import RolesTable, load_roles
 from gw2wvw.store.base import Transaction
 from gw2wvw.store.builds import BuildRepository
 from gw2wvw.store.compositions import CompositionRepository
+from gw2wvw.store.deliveries import DeliveryRepository
 from gw2wvw.store.engine import WRITE_OPTION, create_engine, translated_errors
 from gw2wvw.store.errors import Conflict
 from gw2wvw.store.migrate import upgrade
 from gw2wvw.store.outbox import OutboxRepository
 from gw2wvw.store.tokens import TokenRepository
 from gw2wvw.store.users import UserRepository
-from gw2wvw.store.webhooks import WebhookRepository
+from gw2wvw.store.webhooks import UrlCheck, WebhookRepository
 
 
 class _Repositories:
@@ -34,6 +36,7 @@ class _Repositories:
         self.builds = BuildRepository(store, transaction)
         self.compositions = CompositionRepository(store, transaction)
         self.webhooks = WebhookRepository(store, transaction)
+        self.deliveries = DeliveryRepository(store, transaction)
         self.outbox = OutboxRepository(store, transaction)
 
 
@@ -63,11 +66,16 @@ class Store(_Repositories):
         data: GameData,
         roles: RolesTable,
         reads: AsyncEngine | None = None,
+        *,
+        webhooks: WebhookSettings | None = None,
+        url_check: UrlCheck | None = None,
     ) -> None:
         self.engine = engine
         self.reads = reads or engine
         self.data = data
         self.roles = roles
+        self.webhook_settings = webhooks or WebhookSettings()
+        self.url_check = url_check
         self.dialect = engine.dialect.name
         self._reads = async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
         self._writes = async_sessionmaker(
@@ -117,11 +125,15 @@ async def open_store(
     roles: RolesTable | None = None,
     migrate: bool = False,
     echo: bool = False,
+    webhooks: WebhookSettings | None = None,
+    url_check: UrlCheck | None = None,
 ) -> AsyncIterator[Store]:
     """Open the store at ``url`` (SQLite or PostgreSQL) for the life of the block.
 
     ``migrate`` first upgrades the schema to the newest version. ``data`` and ``roles`` default
-    to the bundled game data and roles table.
+    to the bundled game data and roles table. ``webhooks`` sets the failure thresholds and the
+    secret grace period (defaults otherwise); ``url_check`` vets webhook URLs before they are
+    stored (``gw2wvw.events.url_check(...)``; without one only delivery time checks them).
     """
     engine = create_engine(url, echo=echo)
     # Single-statement reads get their own pool of autocommit connections: switching a pooled
@@ -136,7 +148,14 @@ async def open_store(
     try:
         if migrate:
             await upgrade(engine)
-        yield Store(engine, data or gamedata.load(), roles or load_roles(), reads)
+        yield Store(
+            engine,
+            data or gamedata.load(),
+            roles or load_roles(),
+            reads,
+            webhooks=webhooks,
+            url_check=url_check,
+        )
     finally:
         await engine.dispose()
         if reads is not engine:

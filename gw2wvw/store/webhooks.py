@@ -5,21 +5,34 @@ from __future__ import annotations
 import base64
 import secrets
 import uuid
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, insert, select, update
 
 from gw2wvw.store.base import Repository, Transaction, require_user
-from gw2wvw.store.errors import NotFound, VersionConflict
+from gw2wvw.store.errors import Conflict, NotFound, VersionConflict
 from gw2wvw.store.ids import uuid7
 from gw2wvw.store.schemas import (
     Actor,
+    DeliveryRead,
     EndpointCreate,
     EndpointPatch,
     EndpointRead,
     EndpointWithSecret,
 )
-from gw2wvw.store.tables import WebhookEndpoint, utcnow
+from gw2wvw.store.tables import OutboxEvent, WebhookDelivery, WebhookEndpoint, utcnow
+
+UrlCheck = Callable[[str], Awaitable[None]]
+"""Checks a URL before it is registered; raises ValidationFailed (at ``/url``) to refuse it.
+
+The store cannot import the check itself (``gw2wvw.events`` sits above it), so whoever opens
+the store passes one in: ``open_store(..., url_check=gw2wvw.events.url_check(networks))``.
+"""
+
+TEST_EVENT = "webhook.test"
+"""The type of the event :meth:`WebhookRepository.send_test` sends."""
 
 SECRET_PREFIX = "whsec_"
 """Standard Webhooks secrets are ``whsec_`` and the base64 of the key."""
@@ -43,6 +56,9 @@ def _read(row: Any) -> EndpointRead:
         version=row.version,
         created_at=row.created_at,
         updated_at=row.updated_at,
+        previous_secret_expires_at=row.previous_secret_expires_at
+        if row.previous_secret is not None
+        else None,
     )
 
 
@@ -62,9 +78,21 @@ class WebhookRepository(Repository):
             raise NotFound("webhook endpoint", endpoint_id)
         return row
 
+    async def _check_url(self, url: str) -> None:
+        # Before the write transaction opens (unless a unit of work already holds one):
+        # resolving a name may take seconds, and must not hold the database's write lock.
+        check = self.store.url_check
+        if check is not None:
+            await check(url)
+
     async def create(self, actor: Actor, new: EndpointCreate) -> EndpointWithSecret:
-        """Register an endpoint; the result carries its secret, shown this once."""
+        """Register an endpoint; the result carries its secret, shown this once.
+
+        The URL is checked first (when the store has a ``url_check``): a refused one raises
+        ValidationFailed at ``/url`` and nothing is stored.
+        """
         user_id = require_user(actor)
+        await self._check_url(new.url)
         endpoint_id = uuid7()
         secret = new_secret()
         now = utcnow()
@@ -112,7 +140,10 @@ class WebhookRepository(Repository):
         changes: EndpointPatch,
         expected_version: int | None = None,
     ) -> EndpointRead:
-        """Change an endpoint; enabling one clears its failure state."""
+        """Change an endpoint; enabling one clears its failure state; a new URL is checked."""
+        require_user(actor)
+        if changes.url is not None:
+            await self._check_url(changes.url)
         values: dict[str, Any] = {
             k: v for k, v in changes.model_dump(exclude_unset=True).items() if v is not None
         }
@@ -147,3 +178,96 @@ class WebhookRepository(Repository):
             await tx.session.execute(
                 delete(WebhookEndpoint).where(WebhookEndpoint.id == endpoint_id)
             )
+
+    async def rotate_secret(
+        self,
+        actor: Actor,
+        endpoint_id: uuid.UUID,
+        grace: timedelta | None = None,
+        *,
+        now: datetime | None = None,
+    ) -> EndpointWithSecret:
+        """Give an endpoint a new secret; the old one also signs for ``grace`` (None: settings).
+
+        Deliveries carry both signatures until the grace period ends, so the receiver can
+        switch to the new secret at its own pace. Only the latest old secret is kept.
+        """
+        now = now or utcnow()
+        if grace is None:
+            grace = timedelta(seconds=self.store.webhook_settings.secret_grace)
+        secret = new_secret()
+        async with self._tx() as tx:
+            row = await self._row(tx, actor, endpoint_id)
+            keep = grace > timedelta(0)
+            await tx.session.execute(
+                update(WebhookEndpoint)
+                .where(WebhookEndpoint.id == endpoint_id)
+                .values(
+                    secret=secret,
+                    previous_secret=row.secret if keep else None,
+                    previous_secret_expires_at=now + grace if keep else None,
+                    version=WebhookEndpoint.version + 1,
+                    updated_at=now,
+                )
+                .execution_options(synchronize_session=False)
+            )
+            tx.session.expire_all()
+            row = await self._row(tx, actor, endpoint_id)
+        return EndpointWithSecret(**_read(row).model_dump(), secret=secret)
+
+    async def send_test(
+        self, actor: Actor, endpoint_id: uuid.UUID, *, now: datetime | None = None
+    ) -> DeliveryRead:
+        """Queue a ``webhook.test`` event for this one endpoint; returns its delivery.
+
+        The event is written already relayed, with its single delivery, so the relay never
+        offers it to the owner's other endpoints. A disabled endpoint raises Conflict.
+        """
+        now = now or utcnow()
+        async with self._tx() as tx:
+            row = await self._row(tx, actor, endpoint_id)
+            if not row.enabled:
+                raise Conflict(f"webhook endpoint {endpoint_id} is disabled; enable it first")
+            event_id, delivery_id = uuid7(), uuid7()
+            payload = {
+                "endpoint_id": str(endpoint_id),
+                "message": "A test event from gw2wvw: this endpoint receives webhooks.",
+            }
+            await tx.execute(
+                insert(OutboxEvent),
+                {
+                    "id": event_id,
+                    "type": TEST_EVENT,
+                    "owner_id": row.owner_id,
+                    "payload": payload,
+                    "created_at": now,
+                    "relayed_at": now,
+                },
+            )
+            await tx.execute(
+                insert(WebhookDelivery),
+                {
+                    "id": delivery_id,
+                    "event_id": event_id,
+                    "endpoint_id": endpoint_id,
+                    "status": "pending",
+                    "attempts": 0,
+                    "next_attempt_at": now,
+                    "created_at": now,
+                },
+            )
+        return DeliveryRead(
+            id=delivery_id,
+            endpoint_id=endpoint_id,
+            event_id=event_id,
+            event_type=TEST_EVENT,
+            status="pending",
+            attempts=0,
+            next_attempt_at=now,
+            last_attempt_at=None,
+            response_code=None,
+            response_body=None,
+            duration_ms=None,
+            error=None,
+            created_at=now,
+        )
