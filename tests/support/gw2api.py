@@ -65,6 +65,9 @@ class SeenRequest:
 
 
 class _Server(ThreadingHTTPServer):
+    # server_close() would otherwise join every handler thread, including one blocked reading
+    # a kept-alive connection that its client has not closed yet: stop() could wait forever.
+    block_on_close = False
     api: FakeGw2Api
 
     def handle_error(self, request: Any, client_address: Any) -> None:
