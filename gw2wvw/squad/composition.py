@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
 
 from gw2wvw.builds import Build
 from gw2wvw.errors import Gw2WvwError
@@ -40,7 +40,7 @@ class Member(_Model):
     archetype: ArchetypeId | None = None
     build: Build | None = None
     role: Role | None = None
-    commander: bool = False
+    commander: StrictBool = False
 
     @model_validator(mode="after")
     def _one_kind(self) -> Member:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
 
 from gw2wvw.errors import Gw2WvwError
 from gw2wvw.squad.composition import MAX_PARTIES, PARTY_SIZE
@@ -30,7 +30,7 @@ class RosterPlayer(_Model):
     archetypes: tuple[ArchetypeId, ...] = Field(min_length=1, max_length=20)
     preferences: dict[ArchetypeId, float] = Field(default_factory=dict)
     """0-1 per archetype (default 0); the builder adds them to its objective."""
-    commander: bool = False
+    commander: StrictBool = False
     """The commander always plays."""
 
     @model_validator(mode="after")

@@ -351,6 +351,13 @@ class CompositionRepository(Repository):
         given = changes.model_dump(mode="json", exclude_unset=not replace, exclude={"parties"})
         for _ in range(_RETRIES):
             async with self._tx() as tx:
+                # Writers of one composition queue on its row (PostgreSQL; SQLite has one
+                # writer), so the version read next is the one the update replaces.
+                await tx.session.execute(
+                    select(CompositionRow.id)
+                    .where(CompositionRow.id == composition_id)
+                    .with_for_update()
+                )
                 current = await self._owned(tx, actor, composition_id)
                 if expected_version is not None and current.version != expected_version:
                     raise VersionConflict(

@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, model_validator
 
 from gw2wvw.builds import Build
 from gw2wvw.squad.roles import ArchetypeId, Role
@@ -176,7 +176,7 @@ class MemberIn(_In):
     archetype: ArchetypeId | None = None
     build_id: uuid.UUID | None = None
     role: Role | None = None
-    commander: bool = False
+    commander: StrictBool = False
 
     @model_validator(mode="after")
     def _one_kind(self) -> MemberIn:
@@ -303,7 +303,7 @@ class EndpointPatch(_In):
     url: str | None = Field(default=None, min_length=8, max_length=2000, pattern=r"^https?://")
     event_types: tuple[EventPattern, ...] | None = Field(default=None, min_length=1, max_length=20)
     description: str | None = Field(default=None, max_length=500)
-    enabled: bool | None = None
+    enabled: StrictBool | None = None
 
 
 class EndpointRead(_Out):
