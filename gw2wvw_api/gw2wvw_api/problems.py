@@ -10,6 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import BaseRoute, Match
 
 from gw2wvw.store import (
     Conflict,
@@ -155,6 +156,25 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     }
 
 
+_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+
+
+def _allowed_methods(request: Request) -> str:
+    """The methods some route takes at the request's path, for the ``Allow`` of a 405.
+
+    Starlette answers 405 from the first route whose path matches, naming only that route's
+    methods; a resource has one route per method here, and RFC 9110 wants them all.
+    """
+    routes: list[BaseRoute] = request.app.router.routes
+    return ", ".join(
+        method
+        for method in _METHODS
+        if any(
+            route.matches({**request.scope, "method": method})[0] == Match.FULL for route in routes
+        )
+    )
+
+
 def install(app: FastAPI) -> None:
     """Answer every error, expected or not, with problem details (and never a traceback)."""
 
@@ -225,12 +245,11 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, error: StarletteHTTPException) -> JSONResponse:
         code = TITLES.get(error.status_code, "error").lower().replace(" ", "_")
+        headers = dict(error.headers) if error.headers else {}
+        if error.status_code == 405:
+            headers["Allow"] = _allowed_methods(request)
         return problem_response(
-            request,
-            error.status_code,
-            code,
-            str(error.detail),
-            headers=dict(error.headers) if error.headers else None,
+            request, error.status_code, code, str(error.detail), headers=headers or None
         )
 
     @app.exception_handler(Exception)

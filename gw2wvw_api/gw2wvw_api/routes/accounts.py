@@ -8,10 +8,11 @@ server (each read is one indexed row); reads carry content ETags, so clients rev
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Request, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from gw2wvw.store import (
     Actor,
@@ -50,6 +51,19 @@ class SignUp(UserCreate):
     """A new account: a name, a password of at least 8 characters, and a display name."""
 
     password: str = Field(min_length=8, max_length=256)
+
+
+def _date_time_text(value: Any) -> Any:
+    """Refuse what is not RFC 3339 text: Pydantic would read a JSON number as a Unix time."""
+    if value is not None and not isinstance(value, str | datetime):
+        raise ValueError("give a date and time as text, with a time zone (RFC 3339)")
+    return value
+
+
+class TokenRequest(TokenCreate):
+    """A new API token: a name, and when it expires (RFC 3339 with a time zone), if ever."""
+
+    expires_at: Annotated[datetime | None, BeforeValidator(_date_time_text)] = None
 
 
 class SignedUp(BaseModel):
@@ -184,7 +198,7 @@ async def delete_me(caller: UserCallerDep) -> Response:
     openapi_extra={"security": [{"basic": []}]},
 )
 async def issue_token(
-    services: ServicesDep, actor: PasswordUserDep, body: TokenCreate | None = None
+    services: ServicesDep, actor: PasswordUserDep, body: TokenRequest | None = None
 ) -> Response:
     """Issue a token for the user that HTTP Basic names.
 
