@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-GROUPS = ["core", "squad", "store", "api"]
+GROUPS = ["core", "squad", "store", "api", "webhooks"]
 
 
 def main(argv: list[str]) -> None:

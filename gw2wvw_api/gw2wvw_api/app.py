@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -14,14 +14,15 @@ from fastapi.middleware.gzip import GZipMiddleware
 from gw2wvw import gamedata
 from gw2wvw._version import __version__
 from gw2wvw.cache import open_cache
-from gw2wvw.settings import Settings
+from gw2wvw.events import Dispatcher, new_client, url_check
+from gw2wvw.settings import Settings, WebhookSettings
 from gw2wvw.squad import load_roles
-from gw2wvw.store import open_store
+from gw2wvw.store import Store, open_store
 from gw2wvw_api import problems
 from gw2wvw_api.caching import ResponseCache
 from gw2wvw_api.middleware import OneVary
 from gw2wvw_api.problems import Problem, problem_responses
-from gw2wvw_api.routes import accounts, builds, compositions, health, tools
+from gw2wvw_api.routes import accounts, builds, compositions, health, tools, webhooks
 from gw2wvw_api.routes import gamedata as gamedata_routes
 from gw2wvw_api.services import Services
 
@@ -44,6 +45,24 @@ def _prepare_database(settings: Settings) -> str:
     return url
 
 
+async def _start_dispatcher(
+    stack: AsyncExitStack, store: Store, hooks: WebhookSettings
+) -> Dispatcher:
+    """Run the in-process webhook dispatcher until ``stack`` closes, then stop it gracefully."""
+    client = await stack.enter_async_context(new_client(hooks))
+    dispatcher = Dispatcher(store, hooks, client)
+    runner = dispatcher.start()
+
+    async def stop() -> None:
+        # Attempts in flight may finish (each is bounded by the timeout); one cut short is not
+        # lost: its claim lapses and the delivery is due again.
+        await dispatcher.stop(grace=hooks.timeout)
+        await runner
+
+    stack.push_async_callback(stop)
+    return dispatcher
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     """The gw2wvw HTTP API for ``settings`` (default: read from ``GW2WVW_*`` variables)."""
     config = settings or Settings()
@@ -53,19 +72,31 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         data = gamedata.load(config.gamedata_path)
         roles = load_roles()
         cache = open_cache(config.redis_url)
-        async with open_store(
-            _prepare_database(config), data=data, roles=roles, migrate=config.migrate_on_start
-        ) as store:
+        hooks = config.webhooks
+        async with (
+            open_store(
+                _prepare_database(config),
+                data=data,
+                roles=roles,
+                migrate=config.migrate_on_start,
+                webhooks=hooks,
+                url_check=url_check(hooks.allowed_networks),
+            ) as store,
+            AsyncExitStack() as stack,
+        ):
+            stack.push_async_callback(cache.close)
+            dispatcher = None
+            if config.redis_url is None:
+                # The embedded mode: no Redis, so no worker either; this process delivers.
+                dispatcher = await _start_dispatcher(stack, store, hooks)
             app.state.services = Services(
                 settings=config,
                 store=store,
                 cache=cache,
                 responses=ResponseCache(cache, config.cache_ttl),
+                dispatcher=dispatcher,
             )
-            try:
-                yield
-            finally:
-                await cache.close()
+            yield
 
     app = FastAPI(
         title="gw2wvw",
@@ -90,6 +121,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         gamedata_routes.router,
         tools.router,
         accounts.router,
+        webhooks.router,
     ):
         app.include_router(router)
 

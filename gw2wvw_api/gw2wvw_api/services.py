@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from gw2wvw.cache import Cache
+from gw2wvw.events import Dispatcher
 from gw2wvw.settings import Settings
 from gw2wvw.store import Store
 from gw2wvw_api.caching import ResponseCache
@@ -21,6 +22,13 @@ class Services:
     store: Store
     cache: Cache
     responses: ResponseCache
+    dispatcher: Dispatcher | None = None
+    """The in-process webhook dispatcher (embedded mode, no Redis); None when workers deliver."""
+
+    def notify(self) -> None:
+        """Tell the in-process dispatcher that events were just committed (no-op otherwise)."""
+        if self.dispatcher is not None:
+            self.dispatcher.notify()
 
 
 async def _services(request: Request) -> Services:

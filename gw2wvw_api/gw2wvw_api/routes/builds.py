@@ -60,6 +60,7 @@ async def create_build(caller: UserCallerDep, body: BuildCreate) -> Response:
     services, actor = caller.services, caller.actor
     build = await services.store.builds.create(actor, body)
     await services.responses.changed("build", build.id)
+    services.notify()
     return _written(build, 201)
 
 
@@ -151,6 +152,7 @@ async def replace_build(
     services, actor = caller.services, caller.actor
     build = await services.store.builds.update(actor, build_id, body, expected_version(request))
     await services.responses.changed("build", build.id)
+    services.notify()
     return _written(build)
 
 
@@ -167,6 +169,7 @@ async def patch_build(
     services, actor = caller.services, caller.actor
     build = await services.store.builds.update(actor, build_id, body, expected_version(request))
     await services.responses.changed("build", build.id)
+    services.notify()
     return _written(build)
 
 
@@ -182,4 +185,5 @@ async def delete_build(request: Request, caller: UserCallerDep, build_id: uuid.U
     services, actor = caller.services, caller.actor
     await services.store.builds.delete(actor, build_id, expected_version(request))
     await services.responses.changed("build", build_id)
+    services.notify()
     return Response(status_code=204)

@@ -79,6 +79,7 @@ async def create_composition(caller: UserCallerDep, body: CompositionCreate) -> 
     services, actor = caller.services, caller.actor
     composition = await services.store.compositions.create(actor, body)
     await services.responses.changed("composition", composition.id)
+    services.notify()
     return _written(composition, 201)
 
 
@@ -164,6 +165,7 @@ async def replace_composition(
         actor, composition_id, body, expected_version(request)
     )
     await services.responses.changed("composition", composition.id)
+    services.notify()
     return _written(composition)
 
 
@@ -182,6 +184,7 @@ async def patch_composition(
         actor, composition_id, body, expected_version(request)
     )
     await services.responses.changed("composition", composition.id)
+    services.notify()
     return _written(composition)
 
 
@@ -199,4 +202,5 @@ async def delete_composition(
     services, actor = caller.services, caller.actor
     await services.store.compositions.delete(actor, composition_id, expected_version(request))
     await services.responses.changed("composition", composition_id)
+    services.notify()
     return Response(status_code=204)
