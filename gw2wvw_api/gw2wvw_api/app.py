@@ -20,7 +20,7 @@ from gw2wvw.squad import load_roles
 from gw2wvw.store import Store, open_store
 from gw2wvw_api import problems
 from gw2wvw_api.caching import ResponseCache
-from gw2wvw_api.middleware import OneVary
+from gw2wvw_api.middleware import HeadAsGet, OneVary
 from gw2wvw_api.problems import Problem, problem_responses
 from gw2wvw_api.routes import accounts, builds, compositions, health, tools, webhooks
 from gw2wvw_api.routes import gamedata as gamedata_routes
@@ -109,8 +109,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         responses=problem_responses(503),
     )
     app.add_middleware(GZipMiddleware, minimum_size=500)
-    # Added last, so it wraps compression and sees the Vary header that adds.
+    # Added after compression, so it wraps it and sees the Vary header that adds.
     app.add_middleware(OneVary)
+    app.add_middleware(HeadAsGet)
     problems.install(app)
     # Routes are matched one by one, in order (measured at about 2.5 us each): the most
     # requested come first.

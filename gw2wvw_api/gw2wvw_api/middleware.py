@@ -35,3 +35,25 @@ class OneVary:
             await send(message)
 
         await self.app(scope, receive, tidy)
+
+
+class HeadAsGet:
+    """Answer ``HEAD`` as ``GET`` without the body (RFC 9110 asks every ``GET`` resource to take
+    ``HEAD``; FastAPI routes only the methods they declare)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Route a ``HEAD`` as ``GET``; send its headers (``Content-Length`` included) only."""
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await self.app(scope, receive, send)
+            return
+
+        async def headers_only(message: Message) -> None:
+            if message["type"] == "http.response.body":
+                message = {**message, "body": b""}
+            await send(message)
+
+        # A copy: the server still knows the request was a HEAD and writes no body.
+        await self.app({**scope, "method": "GET"}, receive, headers_only)

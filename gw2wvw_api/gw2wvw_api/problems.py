@@ -166,13 +166,16 @@ def _allowed_methods(request: Request) -> str:
     methods; a resource has one route per method here, and RFC 9110 wants them all.
     """
     routes: list[BaseRoute] = request.app.router.routes
-    return ", ".join(
+    allowed = {
         method
         for method in _METHODS
         if any(
             route.matches({**request.scope, "method": method})[0] == Match.FULL for route in routes
         )
-    )
+    }
+    if "GET" in allowed:
+        allowed.add("HEAD")  # answered as GET by middleware.HeadAsGet
+    return ", ".join(method for method in _METHODS if method in allowed)
 
 
 def install(app: FastAPI) -> None:

@@ -279,3 +279,17 @@ async def test_openapi_documents_every_answer(client: httpx.AsyncClient) -> None
     assert ok["content"]["application/json"]["schema"] == {
         "$ref": "#/components/schemas/ProfessionRead"
     }
+
+
+async def test_head_is_get_without_the_body(client: httpx.AsyncClient) -> None:
+    got = await client.get("/v1/roles")
+    head = await client.head("/v1/roles")
+
+    assert head.status_code == got.status_code == 200
+    assert head.content == b""
+    assert head.headers["etag"] == got.headers["etag"]
+    assert head.headers["content-length"] == str(got.num_bytes_downloaded)
+    refused = await client.head("/v1/tools/decode")  # POST only
+    assert refused.status_code == 405
+    assert refused.content == b""
+    assert refused.headers["allow"] == "POST"
