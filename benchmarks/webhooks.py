@@ -121,6 +121,8 @@ def main() -> None:
         "GW2WVW_REDIS_URL": redis.url,
         "GW2WVW_WEBHOOK_ALLOWED_NETWORKS": "127.0.0.0/8",
         "GW2WVW_DATA_DIR": str(directory / "data"),
+        # The worker's own settings pass through, so other polling settings can be compared.
+        **{k: v for k, v in os.environ.items() if k.startswith("GW2WVW_WORKER_")},
     }
     script = Path(sys.executable).with_name("gw2wvw")
     worker = LiveServer(
