@@ -45,9 +45,9 @@ def lint(session: nox.Session) -> None:
 
 @nox.session
 def typecheck(session: nox.Session) -> None:
-    """mypy --strict over the three packages."""
+    """mypy --strict over the three packages and the benchmarks."""
     sync(session)
-    session.run("mypy", "--strict", *PACKAGES)
+    session.run("mypy", "--strict", *PACKAGES, "benchmarks")
 
 
 @nox.session

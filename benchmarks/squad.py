@@ -94,7 +94,7 @@ def baseline(
         if candidate > current:
             current = candidate
             if parties[p][m][0] != player:
-                free.discard(parties[p][m][0])  # type: ignore[arg-type]
+                free.discard(parties[p][m][0])
                 free.add(player)  # type: ignore[arg-type]
         else:
             parties[p][m] = old

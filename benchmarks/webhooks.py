@@ -28,6 +28,7 @@ from sqlalchemy import text
 
 from gw2wvw.settings import Settings
 from gw2wvw.store import Actor, EndpointCreate, UserCreate, open_store
+from gw2wvw.store.schemas import DueDelivery
 from gw2wvw.store.tables import utcnow
 from gw2wvw_worker import QUEUE, WorkerConfig, enqueue
 from tests.support.databases import create_postgres_database, drop_postgres_database
@@ -71,7 +72,7 @@ async def _deliveries(database: str, pool: ArqRedis, sink: int) -> float:
                 EndpointCreate(url=f"http://127.0.0.1:{sink}/hook/{n}", event_types=("*",)),
             )
         start = utcnow() + LEAD
-        created = []
+        created: list[DueDelivery] = []
         async with store.unit_of_work() as uow:
             # Relayed in the transaction that writes them, due at ``start``: the worker's own
             # relay never sees them, its jobs are all queued before it may run one.
