@@ -74,10 +74,11 @@ class Raw:
         """Fetch one build row."""
         sql = self._sql(_GET)
         if self.dialect == "sqlite":
-            async with self.connection.execute(
+            # aiosqlite's quickest read: one hop to its thread, as the store's fast path makes.
+            rows = await self.connection.execute_fetchall(
                 sql, (self._id(build_id), self._id(self.owner))
-            ) as cursor:
-                return await cursor.fetchone()
+            )
+            return next(iter(rows), None)
         return await self.connection.fetchrow(sql, build_id, self.owner)
 
     async def create(self) -> None:

@@ -104,8 +104,8 @@ class DriverQuery:
             driver = raw.driver_connection
             assert driver is not None
             if sqlite:
-                async with driver.execute(sql, args) as cursor:
-                    records = await cursor.fetchall()
+                # One hop to aiosqlite's thread (execute, fetch, close), not three.
+                records = await driver.execute_fetchall(sql, args)
             else:
                 records = await driver.fetch(sql, *args)
         except (sqlite3.Error, asyncpg.PostgresError, asyncpg.InterfaceError, OSError) as error:
