@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from types import MappingProxyType
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from gw2wvw.gamedata.constants import (
     REVENANT_LEGEND_SKILLS,
@@ -184,6 +184,16 @@ class GameData:
     def weapon_type_named(weapon_id: int) -> str | None:
         """The weapon type name for a build-code weapon id, if known."""
         return WEAPON_TYPES_BY_ID.get(weapon_id)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        """Set each attribute once, in ``__init__``; the game data is shared by every caller."""
+        if hasattr(self, name):
+            raise AttributeError(f"GameData is immutable: {name!r} cannot be reassigned")
+        object.__setattr__(self, name, value)
+
+    def __delattr__(self, name: str) -> None:
+        """Refuse: the game data is immutable."""
+        raise AttributeError(f"GameData is immutable: {name!r} cannot be deleted")
 
     def __repr__(self) -> str:
         return (

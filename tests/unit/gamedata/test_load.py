@@ -158,6 +158,12 @@ def test_records_cannot_be_changed(data: gamedata.GameData) -> None:
         with pytest.raises(TypeError):
             mapping[0] = None  # type: ignore[index]
     assert isinstance(guardian.specializations, tuple)
+    # The object itself: one loaded snapshot is shared by every caller in the process.
+    with pytest.raises(AttributeError, match="'professions' cannot be reassigned"):
+        data.professions = {}
+    with pytest.raises(AttributeError, match="'skills' cannot be deleted"):
+        del data.skills
+    assert len(data.professions) == 9
 
 
 def test_repr_names_the_build_and_counts(data: gamedata.GameData) -> None:
