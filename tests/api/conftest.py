@@ -281,3 +281,17 @@ def documented_statuses(prefixes: tuple[str, ...]) -> dict[tuple[str, str], set[
             assert 503 in statuses, (method, path)
             found[(method.upper(), path)] = statuses - {503}
     return found
+
+
+PRIVATE = "private, no-cache"
+"""``Cache-Control`` of user data."""
+VARY = "Authorization, Accept-Encoding"
+"""``Vary`` of every response that depends on the caller."""
+
+
+def assert_private_read(response: httpx.Response) -> None:
+    """A user-data GET: 200, a weak ETag, private caching and Vary."""
+    assert response.status_code == 200, response.text
+    assert response.headers["etag"].startswith('W/"')
+    assert response.headers["cache-control"] == PRIVATE
+    assert response.headers["vary"] == VARY

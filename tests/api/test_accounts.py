@@ -12,27 +12,18 @@ from gw2wvw.store import BuildCreate, CompositionCreate, TokenCreate, UserCreate
 from tests.api.conftest import (
     FIREBRAND,
     PASSWORD,
+    PRIVATE,
+    VARY,
     Account,
     AppFactory,
     add_user,
+    assert_private_read,
     assert_problem,
     client_for,
     documented_statuses,
     sign_up,
     store_of,
 )
-
-PRIVATE = "private, no-cache"
-VARY = "Authorization, Accept-Encoding"
-
-
-def assert_private_read(response: httpx.Response) -> None:
-    """A user-data GET: 200, a weak ETag, private caching and Vary."""
-    assert response.status_code == 200, response.text
-    assert response.headers["etag"].startswith('W/"')
-    assert response.headers["cache-control"] == PRIVATE
-    assert response.headers["vary"] == VARY
-
 
 # Sign-up
 

@@ -14,14 +14,13 @@ from tests.api.conftest import (
     BAD_PET,
     FIREBRAND,
     LEGACY_RANGER,
+    PRIVATE,
     SCOURGE,
+    VARY,
     Account,
     assert_problem,
     store_of,
 )
-
-PRIVATE = "private, no-cache"
-VARY = "Authorization, Accept-Encoding"
 
 
 async def create(

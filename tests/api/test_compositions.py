@@ -13,8 +13,10 @@ from gw2wvw.squad import Evaluation
 from gw2wvw.store import BuildCreate, CompositionRead
 from tests.api.conftest import (
     FIREBRAND,
+    PRIVATE,
     RENEGADE,
     SCOURGE,
+    VARY,
     Account,
     assert_problem,
     documented_statuses,
@@ -25,8 +27,6 @@ STAB = "firebrand-stab"
 DAMAGE = "berserker-damage"
 STRIP = "scourge-strip"
 HEALER = "scrapper-heal-superspeed"
-PRIVATE = "private, no-cache"
-VARY = "Authorization, Accept-Encoding"
 
 
 def arch(archetype: str, **fields: object) -> dict[str, object]:

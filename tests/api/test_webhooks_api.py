@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -21,9 +21,11 @@ from standardwebhooks.webhooks import Webhook
 from gw2wvw.events import deliver, new_client, relay
 from tests.api.conftest import (
     FIREBRAND,
+    PRIVATE,
     Account,
     AppFactory,
     add_user,
+    assert_private_read,
     assert_problem,
     client_for,
     documented_statuses,
@@ -31,8 +33,6 @@ from tests.api.conftest import (
 )
 from tests.support.webhook_receiver import Received, Reply, WebhookReceiver, eventually
 
-PRIVATE = "private, no-cache"
-VARY = "Authorization, Accept-Encoding"
 LOOPBACK = (ipaddress.ip_network("127.0.0.0/8"),)
 
 HOOKS = {
@@ -55,22 +55,6 @@ def receiver() -> Iterator[WebhookReceiver]:
 async def app(make_app: AppFactory) -> FastAPI:
     """An app whose webhooks may target 127.0.0.0/8."""
     return await make_app(**HOOKS)
-
-
-@pytest.fixture
-async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    async with client_for(app) as opened:
-        yield opened
-
-
-@pytest.fixture
-async def alice(app: FastAPI) -> Account:
-    return await add_user(app, "alice")
-
-
-@pytest.fixture
-async def bob(app: FastAPI) -> Account:
-    return await add_user(app, "bob")
 
 
 def embedded(app: FastAPI) -> bool:
@@ -123,13 +107,6 @@ async def register(
     assert response.status_code == 201, response.text
     created: dict[str, Any] = response.json()
     return created
-
-
-def assert_private_read(response: httpx.Response) -> None:
-    assert response.status_code == 200, response.text
-    assert response.headers["etag"].startswith('W/"')
-    assert response.headers["cache-control"] == PRIVATE
-    assert response.headers["vary"] == VARY
 
 
 # Registering and reading

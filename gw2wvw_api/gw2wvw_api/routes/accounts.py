@@ -25,9 +25,8 @@ from gw2wvw.store import (
     UserUpdate,
 )
 from gw2wvw_api.auth import CallerDep, PasswordUserDep, UserCallerDep
-from gw2wvw_api.http import Representation, content_etag, respond
 from gw2wvw_api.problems import ProblemException, problem_responses
-from gw2wvw_api.routes.common import CONDITIONAL_GET, NO_CONTENT
+from gw2wvw_api.routes.common import CONDITIONAL_GET, NO_CONTENT, read_json, written_json
 from gw2wvw_api.services import ServicesDep
 
 router = APIRouter(tags=["accounts"])
@@ -75,22 +74,6 @@ class SignedUp(BaseModel):
     token: IssuedToken
 
 
-def _json(model: BaseModel, status: int = 200, headers: dict[str, str] | None = None) -> Response:
-    """A write's answer: the JSON of ``model``, never stored by any cache."""
-    return Response(
-        model.model_dump_json(),
-        status_code=status,
-        media_type="application/json",
-        headers={"Cache-Control": "no-store", **(headers or {})},
-    )
-
-
-def _read(request: Request, model: BaseModel) -> Response:
-    """A read's answer: the JSON of ``model`` with a content ETag (304 when unchanged)."""
-    body = model.model_dump_json().encode()
-    return respond(request, Representation(body, content_etag(body)))
-
-
 async def _signup_open(services: ServicesDep) -> None:
     """Refuse sign-up, before looking at the request, when the server takes no new accounts."""
     if not services.settings.signup_enabled:
@@ -121,7 +104,9 @@ async def sign_up(services: ServicesDep, body: SignUp) -> Response:
         user = await uow.users.create(body)
         owner = Actor(user_id=user.id, name=user.name)
         token = await uow.tokens.create(owner, TokenCreate(name="sign-up"))
-    return _json(SignedUp(user=user, token=token), 201, {"Location": f"/v1/users/{user.name}"})
+    return written_json(
+        SignedUp(user=user, token=token), 201, {"Location": f"/v1/users/{user.name}"}
+    )
 
 
 @router.get(
@@ -134,7 +119,7 @@ async def get_user(
     request: Request, caller: CallerDep, name: Annotated[str, Path(max_length=64)]
 ) -> Response:
     """Anyone's public profile, by name in any case (a bad token still answers 401)."""
-    return _read(request, await caller.services.store.users.get_by_name(name))
+    return read_json(request, await caller.services.store.users.get_by_name(name))
 
 
 @router.get(
@@ -147,7 +132,7 @@ async def get_me(request: Request, caller: UserCallerDep) -> Response:
     """The account of the token's owner."""
     services, actor = caller.services, caller.actor
     assert actor.user_id is not None  # UserCallerDep admits signed-in users only
-    return _read(request, await services.store.users.get(actor.user_id))
+    return read_json(request, await services.store.users.get(actor.user_id))
 
 
 @router.patch(
@@ -161,7 +146,7 @@ async def get_me(request: Request, caller: UserCallerDep) -> Response:
 )
 async def patch_me(caller: UserCallerDep, body: UserUpdate) -> Response:
     """Change the given fields; a new password applies to the next sign-in (tokens stay valid)."""
-    return _json(await caller.services.store.users.update(caller.actor, body))
+    return written_json(await caller.services.store.users.update(caller.actor, body))
 
 
 @router.delete(
@@ -205,7 +190,7 @@ async def issue_token(
     The body is optional: a name for the token, and an expiry with a time zone.
     """
     token = await services.store.tokens.create(actor, body or TokenCreate())
-    return _json(token, 201, {"Location": f"/v1/tokens/{token.id}"})
+    return written_json(token, 201, {"Location": f"/v1/tokens/{token.id}"})
 
 
 @router.get(
@@ -217,7 +202,7 @@ async def issue_token(
 async def list_tokens(request: Request, caller: UserCallerDep) -> Response:
     """Every token of the caller, newest first, revoked ones included (one page, no cursor)."""
     tokens = await caller.services.store.tokens.list(caller.actor)
-    return _read(request, Page[TokenRead](items=tuple(tokens), next_cursor=None))
+    return read_json(request, Page[TokenRead](items=tuple(tokens), next_cursor=None))
 
 
 @router.get(
@@ -228,7 +213,7 @@ async def list_tokens(request: Request, caller: UserCallerDep) -> Response:
 )
 async def get_token(request: Request, caller: UserCallerDep, token_id: uuid.UUID) -> Response:
     """One of the caller's tokens (others' tokens answer 404)."""
-    return _read(request, await caller.services.store.tokens.get(caller.actor, token_id))
+    return read_json(request, await caller.services.store.tokens.get(caller.actor, token_id))
 
 
 @router.delete(
@@ -242,4 +227,4 @@ async def revoke_token(caller: UserCallerDep, token_id: uuid.UUID) -> Response:
 
     Answers 200 with the revoked token rather than 204, since the token is not gone.
     """
-    return _json(await caller.services.store.tokens.revoke(caller.actor, token_id))
+    return written_json(await caller.services.store.tokens.revoke(caller.actor, token_id))

@@ -1,10 +1,13 @@
-"""What several routers share: documented response headers and paging links."""
+"""What several routers share: documented response headers, JSON answers and paging links."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from fastapi import Request
+from fastapi import Request, Response
+from pydantic import BaseModel
+
+from gw2wvw_api.http import Representation, content_etag, respond
 
 _ETAG = {"description": "Validator of this representation.", "schema": {"type": "string"}}
 _CACHE_CONTROL = {"description": "How caches may keep it.", "schema": {"type": "string"}}
@@ -48,3 +51,22 @@ def next_link(request: Request, cursor: str | None) -> str | None:
         return None
     url = request.url.include_query_params(cursor=cursor)
     return f'<{url.path}?{url.query}>; rel="next"'
+
+
+def written_json(
+    model: BaseModel, status: int = 200, headers: dict[str, str] | None = None
+) -> Response:
+    """A write's answer: the JSON of ``model``, never stored by any cache."""
+    return Response(
+        model.model_dump_json(),
+        status_code=status,
+        media_type="application/json",
+        headers={"Cache-Control": "no-store", **(headers or {})},
+    )
+
+
+def read_json(request: Request, model: BaseModel, etag: str | None = None) -> Response:
+    """A read's answer: the JSON of ``model`` with ``etag`` (default: a content ETag), private,
+    revalidated, 304 when the client has it."""
+    body = model.model_dump_json().encode()
+    return respond(request, Representation(body, etag or content_etag(body)))

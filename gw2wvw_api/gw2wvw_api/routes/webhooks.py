@@ -38,7 +38,13 @@ from gw2wvw_api.http import (
     version_etag,
 )
 from gw2wvw_api.problems import problem_responses
-from gw2wvw_api.routes.common import CONDITIONAL_GET, NO_CONTENT, next_link
+from gw2wvw_api.routes.common import (
+    CONDITIONAL_GET,
+    NO_CONTENT,
+    next_link,
+    read_json,
+    written_json,
+)
 
 router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"])
 
@@ -94,27 +100,11 @@ class AttemptQuery(BaseModel):
     limit: int = Field(default=20, ge=1, le=100)
 
 
-def _json(model: BaseModel, status: int = 200, headers: dict[str, str] | None = None) -> Response:
-    """A write's answer: never stored by any cache."""
-    return Response(
-        model.model_dump_json(),
-        status_code=status,
-        media_type="application/json",
-        headers={"Cache-Control": "no-store", **(headers or {})},
-    )
-
-
 def _endpoint(endpoint: EndpointRead, status: int = 200) -> Response:
     headers = {"ETag": version_etag(endpoint.version)}
     if status == 201:
         headers["Location"] = f"/v1/webhooks/{endpoint.id}"
-    return _json(endpoint, status, headers)
-
-
-def _read(request: Request, model: BaseModel, etag: str | None = None) -> Response:
-    """A read: the JSON of ``model``, private, revalidated, 304 when the client has it."""
-    body = model.model_dump_json().encode()
-    return respond(request, Representation(body, etag or content_etag(body)))
+    return written_json(endpoint, status, headers)
 
 
 def _page(request: Request, page: Page[Any]) -> Response:
@@ -126,7 +116,7 @@ def _page(request: Request, page: Page[Any]) -> Response:
 
 def _queued(delivery: DeliveryRead) -> Response:
     where = f"/v1/webhooks/{delivery.endpoint_id}/deliveries/{delivery.id}"
-    return _json(delivery, 202, {"Location": where})
+    return written_json(delivery, 202, {"Location": where})
 
 
 @router.post(
@@ -156,7 +146,7 @@ async def create_webhook(caller: UserCallerDep, body: EndpointCreate) -> Respons
 async def list_webhooks(request: Request, caller: UserCallerDep) -> Response:
     """Every endpoint of the caller, oldest first (one page, no cursor)."""
     endpoints = await caller.services.store.webhooks.list(caller.actor)
-    return _read(request, Page[EndpointRead](items=tuple(endpoints), next_cursor=None))
+    return read_json(request, Page[EndpointRead](items=tuple(endpoints), next_cursor=None))
 
 
 @router.get(
@@ -172,7 +162,7 @@ async def get_webhook(request: Request, caller: UserCallerDep, webhook_id: uuid.
     ``If-Match`` to change the endpoint only if nobody else did.
     """
     endpoint = await caller.services.store.webhooks.get(caller.actor, webhook_id)
-    return _read(request, endpoint, version_etag(endpoint.version))
+    return read_json(request, endpoint, version_etag(endpoint.version))
 
 
 @router.patch(
@@ -289,7 +279,7 @@ async def get_delivery(
     request: Request, caller: UserCallerDep, webhook_id: uuid.UUID, delivery_id: uuid.UUID
 ) -> Response:
     """One delivery: its status, attempts, next attempt and the last answer."""
-    return _read(request, await _delivery(caller, webhook_id, delivery_id))
+    return read_json(request, await _delivery(caller, webhook_id, delivery_id))
 
 
 @router.post(
