@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict
 
+from gw2wvw import gamedata
 from gw2wvw.builds.chatcodes import build_to_chat_code
 from gw2wvw.builds.errors import BuildError
 from gw2wvw.builds.model import Build, Legends, Pets, SkillBar, TraitLine
@@ -89,8 +90,13 @@ def _bar(bar: SkillBar) -> SkillBarView:
     return SkillBarView(heal=bar.heal, utilities=bar.utilities, elite=bar.elite)
 
 
-def view(build: Build, data: GameData) -> BuildView:
-    """Describe ``build`` with names; ``chat_code`` is null when the build cannot be encoded."""
+def describe(build: Build, data: GameData | None = None) -> BuildView:
+    """``build`` with names beside its ids (from ``data``, the bundled game data by default).
+
+    ``chat_code`` is null when the build cannot be encoded.
+    """
+    if data is None:
+        data = gamedata.load()
     try:
         code: str | None = build_to_chat_code(build, data)
     except BuildError:

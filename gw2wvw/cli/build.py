@@ -12,7 +12,7 @@ from pydantic import ValidationError
 from rich.table import Table
 
 from gw2wvw.builds import Build, BuildError, ValidationReport, validate
-from gw2wvw.builds.view import BuildView, view
+from gw2wvw.builds.view import BuildView, describe
 from gw2wvw.chatcode import ChatCodeError
 from gw2wvw.cli._context import current_gamedata
 from gw2wvw.cli._output import console, fail, print_json
@@ -141,7 +141,7 @@ def decode(
 ) -> None:
     """Decode a build chat code and show it with names."""
     data = current_gamedata()
-    described = view(_build_from_text(code, data), data)
+    described = describe(_build_from_text(code, data), data)
     if json_output:
         print_json(described.model_dump(mode="json"))
     else:
@@ -177,7 +177,7 @@ def validate_command(
             {
                 "valid": report.valid,
                 "issues": [i.model_dump(mode="json") for i in report.issues],
-                "build": json.loads(view(build, data).model_dump_json()),
+                "build": json.loads(describe(build, data).model_dump_json()),
             }
         )
     else:
