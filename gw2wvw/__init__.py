@@ -60,6 +60,7 @@ if TYPE_CHECKING:
         open_store,
     )
 
+# gw2wvw.squad imports its solver when imported, so all of it needs the squad extra for now.
 _SQUAD = "gw2wvw.squad"
 _STORE = "gw2wvw.store"
 
@@ -75,15 +76,15 @@ _LAZY: dict[str, tuple[str, str, str | None]] = {
     "Issue": ("gw2wvw.builds", "Issue", None),
     "GameData": ("gw2wvw.gamedata", "GameData", None),
     "load_gamedata": ("gw2wvw.gamedata", "load", None),
-    "load_roles": (_SQUAD, "load_roles", None),
-    "RolesTable": (_SQUAD, "RolesTable", None),
-    "Archetype": (_SQUAD, "Archetype", None),
-    "Composition": (_SQUAD, "Composition", None),
-    "Party": (_SQUAD, "Party", None),
-    "Member": (_SQUAD, "Member", None),
-    "Targets": (_SQUAD, "Targets", None),
-    "evaluate": (_SQUAD, "evaluate", None),
-    "Evaluation": (_SQUAD, "Evaluation", None),
+    "load_roles": (_SQUAD, "load_roles", "squad"),
+    "RolesTable": (_SQUAD, "RolesTable", "squad"),
+    "Archetype": (_SQUAD, "Archetype", "squad"),
+    "Composition": (_SQUAD, "Composition", "squad"),
+    "Party": (_SQUAD, "Party", "squad"),
+    "Member": (_SQUAD, "Member", "squad"),
+    "Targets": (_SQUAD, "Targets", "squad"),
+    "evaluate": (_SQUAD, "evaluate", "squad"),
+    "Evaluation": (_SQUAD, "Evaluation", "squad"),
     "build_squad": (_SQUAD, "build_squad", "squad"),
     "SquadRequest": (_SQUAD, "SquadRequest", "squad"),
     "RosterPlayer": (_SQUAD, "RosterPlayer", "squad"),
@@ -97,8 +98,8 @@ _LAZY: dict[str, tuple[str, str, str | None]] = {
     "BuildError": ("gw2wvw.builds", "BuildError", None),
     "SnapshotError": ("gw2wvw.gamedata", "SnapshotError", None),
     "SyncError": ("gw2wvw.gamedata", "SyncError", None),
-    "RolesError": (_SQUAD, "RolesError", None),
-    "CompositionError": (_SQUAD, "CompositionError", None),
+    "RolesError": (_SQUAD, "RolesError", "squad"),
+    "CompositionError": (_SQUAD, "CompositionError", "squad"),
     "SquadRequestError": (_SQUAD, "SquadRequestError", "squad"),
     "StoreError": (_STORE, "StoreError", "store"),
     "NotFound": (_STORE, "NotFound", "store"),

@@ -14,8 +14,9 @@ from contextlib import contextmanager
 
 from gw2wvw.errors import Gw2WvwError
 
-_STORE = ("sqlalchemy", "greenlet", "alembic", "aiosqlite", "argon2", "pydantic_settings")
 _SQUAD = ("highspy", "numpy")
+# The store imports gw2wvw.squad, which imports its solver (see the store extra in pyproject).
+_STORE = ("sqlalchemy", "greenlet", "alembic", "aiosqlite", "argon2", "pydantic_settings", *_SQUAD)
 _SYNC = ("httpx",)
 
 EXTRAS: dict[str, tuple[str, ...]] = {
@@ -25,7 +26,7 @@ EXTRAS: dict[str, tuple[str, ...]] = {
     "redis": ("redis",),
     "sync": _SYNC,
     "webhooks": (*_STORE, "platformdirs", *_SYNC),
-    "cli": ("typer", "rich", *_SQUAD, *_STORE, "platformdirs", *_SYNC),
+    "cli": ("typer", "rich", *_STORE, "platformdirs", *_SYNC),
     "fights": ("msgspec",),
 }
 """Each extra of the ``gw2wvw`` distribution and the top-level modules it makes importable."""

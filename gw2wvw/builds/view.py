@@ -7,7 +7,7 @@ from pydantic import BaseModel, ConfigDict
 from gw2wvw import gamedata
 from gw2wvw.builds.chatcodes import build_to_chat_code
 from gw2wvw.builds.errors import BuildError
-from gw2wvw.builds.model import Build, Legends, Pets, SkillBar, TraitLine
+from gw2wvw.builds.model import Build, Legends, Pets, SkillBar, Skills, TraitLine
 from gw2wvw.gamedata import GameData
 
 
@@ -61,6 +61,26 @@ class BuildView(_View):
     skill_names: dict[int, str]
     pet_names: dict[int, str]
     legend_names: dict[str, str]
+
+    def to_build(self) -> Build:
+        """The build described, from its ids alone (names, edited or not, are ignored)."""
+        lines = tuple(
+            TraitLine(id=line.id, traits=line.traits) if line.id is not None else None
+            for line in self.specializations
+        )
+        return Build(
+            profession=self.profession,
+            specializations=(lines[0], lines[1], lines[2]),
+            skills=Skills(
+                terrestrial=SkillBar(**self.skills.terrestrial.model_dump()),
+                aquatic=SkillBar(**self.skills.aquatic.model_dump()),
+            ),
+            weapons=self.weapons,
+            pets=self.pets,
+            legends=self.legends,
+            skill_overrides=self.skill_overrides,
+            stats=self.stats,
+        )
 
 
 def _line(line: TraitLine | None, data: GameData) -> SpecializationView:

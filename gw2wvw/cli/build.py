@@ -49,11 +49,13 @@ def _build_from_text(text: str, data: GameData) -> Build:
     try:
         if text.startswith("[&"):
             return Build.from_chat_code(text, data)
+        if '"skill_names"' in text:  # the shape decode --json prints: its ids make the build
+            return BuildView.model_validate_json(text).to_build()
         return Build.model_validate_json(text)
     except (ChatCodeError, BuildError) as exc:
         fail(str(exc))
     except ValidationError as exc:
-        if exc.title == "Build" and any(e["type"] == "json_invalid" for e in exc.errors()):
+        if exc.title in ("Build", "BuildView") and any(e["type"] == "json_invalid" for e in exc.errors()):
             fail("input is neither a chat code ([&...]) nor valid build JSON")
         fail(_pydantic_message(exc))
 
@@ -131,7 +133,11 @@ def _print_report(report: ValidationReport) -> None:
         )
     console.print(table)
     verdict = "[green]valid[/green]" if report.valid else "[red]invalid[/red]"
-    console.print(f"{verdict}: {len(report.errors)} errors, {len(report.warnings)} warnings")
+    errors, warnings = len(report.errors), len(report.warnings)
+    console.print(
+        f"{verdict}: {errors} error{'s' * (errors != 1)}, "
+        f"{warnings} warning{'s' * (warnings != 1)}"
+    )
 
 
 @app.command()
