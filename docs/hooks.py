@@ -15,8 +15,8 @@ from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 
-OPENAPI = "http-api/openapi.json"
-"""Where the generated OpenAPI document lives in the site (beside the HTTP API page)."""
+OPENAPI = "openapi.json"
+"""Where the generated OpenAPI document lives in the site (the HTTP API page renders it)."""
 
 # Docstrings are written with reST roles (:class:`X`, :func:`~a.b.c`); the Markdown renderer
 # keeps the role's text in front of the code span. Show the name as code, as Sphinx would.
@@ -25,8 +25,9 @@ _ROLE = re.compile(r":(?:class|func|meth|attr|data|exc|mod|obj):(<code>)~?")
 
 def openapi_document() -> dict[str, Any]:
     """The OpenAPI document the API serves at ``/openapi.json``."""
-    from gw2wvw.settings import Settings
     from gw2wvw_api.app import create_app
+
+    from gw2wvw.settings import Settings
 
     # Building the app reads no database: the scratch data directory stays empty.
     with tempfile.TemporaryDirectory() as scratch:

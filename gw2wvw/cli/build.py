@@ -55,7 +55,9 @@ def _build_from_text(text: str, data: GameData) -> Build:
     except (ChatCodeError, BuildError) as exc:
         fail(str(exc))
     except ValidationError as exc:
-        if exc.title in ("Build", "BuildView") and any(e["type"] == "json_invalid" for e in exc.errors()):
+        if exc.title in ("Build", "BuildView") and any(
+            e["type"] == "json_invalid" for e in exc.errors()
+        ):
             fail("input is neither a chat code ([&...]) nor valid build JSON")
         fail(_pydantic_message(exc))
 
@@ -135,8 +137,7 @@ def _print_report(report: ValidationReport) -> None:
     verdict = "[green]valid[/green]" if report.valid else "[red]invalid[/red]"
     errors, warnings = len(report.errors), len(report.warnings)
     console.print(
-        f"{verdict}: {errors} error{'s' * (errors != 1)}, "
-        f"{warnings} warning{'s' * (warnings != 1)}"
+        f"{verdict}: {errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}"
     )
 
 

@@ -24,9 +24,7 @@ def wheelhouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def environment(
-    tmp_path_factory: pytest.TempPathFactory, wheelhouse: Path
-) -> EnvironmentFactory:
+def environment(tmp_path_factory: pytest.TempPathFactory, wheelhouse: Path) -> EnvironmentFactory:
     """``environment("squad")``: the fresh environment of ``pip install 'gw2wvw[squad]'``."""
     root = tmp_path_factory.mktemp("environments")
     constraints = environments.locked_constraints(root / "constraints.txt")

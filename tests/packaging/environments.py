@@ -39,11 +39,11 @@ DISTRIBUTIONS = {"gw2wvw": "gw2wvw", "gw2wvw-api": "gw2wvw_api", "gw2wvw-worker"
 """Our distributions and the prefix of their wheel files."""
 
 
-def _run(command: list[str], **options: object) -> str:
-    done = subprocess.run(command, capture_output=True, text=True, check=False, **options)  # type: ignore[call-overload]
+def _run(command: list[str], cwd: Path | None = None) -> str:
+    done = subprocess.run(command, capture_output=True, text=True, check=False, cwd=cwd)
     if done.returncode != 0:
         raise AssertionError(f"{shlex.join(command)} failed:\n{done.stdout}\n{done.stderr}")
-    return str(done.stdout)
+    return done.stdout
 
 
 def build_wheels(out: Path) -> Path:
@@ -144,7 +144,7 @@ def requirements(command: str, wheelhouse: Path) -> list[str]:
         name, _, extras = argument.partition("[")
         assert name in wheels, f"{argument}: not one of our distributions"
         wanted.append(f"{name}{'[' + extras if extras else ''} @ {wheels[name].as_uri()}")
-    if not any(w.startswith("gw2wvw ") or w.startswith("gw2wvw[") for w in wanted):
+    if not any(w.startswith(("gw2wvw ", "gw2wvw[")) for w in wanted):
         # The API and the worker depend on the core: it must come from this build too.
         wanted.append(f"gw2wvw @ {wheels['gw2wvw'].as_uri()}")
     return wanted

@@ -1,7 +1,8 @@
 """The code examples of the documentation: found, checked for a marker, and run as written.
 
-Every ````python`` and ````sh`` block of ``docs/*.md`` and ``README.md`` must follow a marker
-line naming the environment it runs in (see :data:`environments.INSTALLS`)::
+Every ````python`` and ````sh`` block of ``docs/*.md`` and every ````python`` block of
+``README.md`` must follow a marker line naming the environment it runs in (see
+:data:`environments.INSTALLS`)::
 
     <!-- example: squad -->
 
@@ -20,6 +21,9 @@ A block marked ``<!-- example: install -->`` holds ``pip install ...`` lines; ea
 exactly one of the environments the examples run in. A ````text`` block after ``<!-- output -->``
 is what the block before it prints, compared exactly (trailing spaces aside).
 
+The README's shell blocks are a new user's path through a clone (``uv run --locked ...``);
+``tests/e2e/test_readme.py`` follows them.
+
 Python blocks run one by one, each in a new interpreter, so each must stand on its own as a
 reader would paste it; shell blocks run with ``bash -euo pipefail``. The blocks of one page and
 environment share a scratch working directory, ``GW2WVW_DATA_DIR`` and one free port, which
@@ -34,7 +38,8 @@ from pathlib import Path
 
 from tests.support.live_server import REPO
 
-PAGES = (REPO / "README.md", *sorted((REPO / "docs").glob("**/*.md")))
+README = REPO / "README.md"
+PAGES = (README, *sorted((REPO / "docs").glob("**/*.md")))
 """Every Markdown file whose examples are run."""
 
 EXECUTED = ("python", "sh")
@@ -42,7 +47,9 @@ EXECUTED = ("python", "sh")
 
 FLAGS = frozenset({"background", "services", "gw2-api"})
 
-_FENCE = re.compile(r"^(?P<indent> *)```(?P<lang>[\w+-]*)[^\n]*\n(?P<body>.*?)^(?P=indent)```", re.M | re.S)
+_FENCE = re.compile(
+    r"^(?P<indent> *)```(?P<lang>[\w+-]*)[^\n]*\n(?P<body>.*?)^(?P=indent)```", re.M | re.S
+)
 _MARKER = re.compile(r"<!--\s*example:\s*(?P<env>[\w-]+)(?P<flags>(?:\s+[\w-]+)*)\s*-->\s*$")
 _OUTPUT = re.compile(r"<!--\s*output\s*-->\s*$")
 
@@ -99,7 +106,7 @@ def parse(path: Path) -> Page:
                 last.output = body
             continue
         if marker is None:
-            if lang in EXECUTED:
+            if lang in EXECUTED and not (path == README and lang == "sh"):
                 page.problems.append(f"{where}: a {lang} block with no <!-- example: ... -->")
             continue
         flags = frozenset(marker.group("flags").split())

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shlex
 import signal
 import subprocess
@@ -20,9 +21,10 @@ import pytest
 
 from gw2wvw.gamedata.snapshot import ENDPOINTS
 from tests.conftest import require_pack
+from tests.e2e.test_readme import first_command, try_it_block
 from tests.packaging.conftest import EnvironmentFactory
 from tests.packaging.environments import INSTALLS, Environment
-from tests.packaging.examples import PAGES, Block, Page, parse, pip_installs
+from tests.packaging.examples import PAGES, README, Block, Page, parse, pip_installs
 from tests.support.databases import create_empty_postgres_database, drop_postgres_database
 from tests.support.gw2api import FakeGw2Api
 from tests.support.live_server import REPO, free_port
@@ -39,6 +41,8 @@ GROUPS = [
 
 OFFICIAL_API = "https://api.guildwars2.com"
 
+_SH_FENCE = re.compile(r"^```sh\n(.*?)^```", re.MULTILINE | re.DOTALL)
+
 
 def test_every_example_is_marked_with_a_known_environment() -> None:
     problems = [problem for page in PARSED for problem in page.problems]
@@ -50,6 +54,14 @@ def test_every_example_is_marked_with_a_known_environment() -> None:
     ]
     assert problems == []
     assert sum(len(page.blocks) for page in PARSED) >= 20, "the examples were not found"
+
+
+def test_the_readme_shell_blocks_are_those_the_readme_test_follows() -> None:
+    text = README.read_text()
+    blocks = [b.group(1) for b in _SH_FENCE.finditer(text)]
+    assert len(blocks) == 2, "a README shell block that no test follows"
+    assert first_command(text) in blocks[0]
+    assert blocks[1] == try_it_block(text)
 
 
 def test_the_install_commands_are_the_environments_tested() -> None:
@@ -173,7 +185,11 @@ def services(tmp_path: Path) -> Iterator[dict[str, str]]:
     [pytest.param(page, env, id=f"{page.path.relative_to(REPO)}-{env}") for page, env in GROUPS],
 )
 def test_the_examples_of_a_page_run(
-    page: Page, env: str, environment: EnvironmentFactory, tmp_path: Path, request: pytest.FixtureRequest
+    page: Page,
+    env: str,
+    environment: EnvironmentFactory,
+    tmp_path: Path,
+    request: pytest.FixtureRequest,
 ) -> None:
     blocks = [block for block in page.blocks if block.env == env]
     flags = frozenset().union(*(block.flags for block in blocks))
@@ -193,6 +209,8 @@ def test_the_examples_of_a_page_run(
         stack.callback(runner.stop)
         for block in blocks:
             code = block.code
-            for old, new in (replacements | (port_replacement if block.lang == "sh" else {})).items():
+            for old, new in (
+                replacements | (port_replacement if block.lang == "sh" else {})
+            ).items():
                 code = code.replace(old, new)
             runner.run(block, code)
