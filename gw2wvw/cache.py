@@ -23,8 +23,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-import redis.asyncio as aioredis
-from redis.exceptions import RedisError
+from gw2wvw._extras import requires
+
+with requires("redis", "gw2wvw.cache"):
+    import redis.asyncio as aioredis
+    from redis.exceptions import RedisError
 
 log = logging.getLogger(__name__)
 

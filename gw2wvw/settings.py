@@ -7,9 +7,13 @@ from ipaddress import IPv4Network, IPv6Network
 from pathlib import Path
 from typing import Annotated, Any
 
-import platformdirs
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from gw2wvw._extras import requires
+
+with requires("store", "gw2wvw.settings"):
+    import platformdirs
+    from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
 def default_data_dir() -> Path:

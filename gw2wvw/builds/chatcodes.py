@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import ValidationError
 
-from gw2wvw import chatcode
+from gw2wvw import chatcode, gamedata
 from gw2wvw.builds.errors import BuildError
 from gw2wvw.builds.model import (
     Build,
@@ -281,3 +281,20 @@ def build_to_template(build: Build, data: GameData) -> chatcode.BuildTemplate:
         weapons=tuple(weapons),
         skill_overrides=build.skill_overrides,
     )
+
+
+def decode(code: str, data: GameData | None = None) -> Build:
+    """The :class:`Build` of a chat code, in official API ids (bundled game data by default).
+
+    Raises :class:`~gw2wvw.chatcode.ChatCodeError` for a malformed code and :class:`BuildError`
+    for one whose ids the game data cannot translate.
+    """
+    return build_from_chat_code(code, gamedata.load() if data is None else data)
+
+
+def encode(build: Build, data: GameData | None = None) -> str:
+    """The canonical chat code of ``build`` (bundled game data by default).
+
+    Raises :class:`BuildError` when something in it has no chat-code representation.
+    """
+    return build_to_chat_code(build, gamedata.load() if data is None else data)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections import Counter
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from gw2wvw import gamedata
 from gw2wvw.builds.model import Build
 from gw2wvw.gamedata import GameData, Profession, Specialization
 
@@ -61,6 +62,10 @@ class Issue(BaseModel):
     message: str
     """What is wrong, in plain words with names."""
     severity: Severity = "error"
+    """``error`` makes the build unusable in game; a ``warning`` marks something missing or odd."""
+    name: str | None = None
+    """The name of the profession, specialization, trait, skill, legend, pet or stat combination
+    at ``path``, when the game data knows it (null for an unknown id or an empty slot)."""
 
 
 class ValidationReport(BaseModel):
@@ -97,7 +102,45 @@ class _Checker:
         self.elites: set[int] = set()
 
     def add(self, path: str, code: str, message: str, severity: Severity = "error") -> None:
-        self.issues.append(Issue(path=path, code=code, message=message, severity=severity))
+        name = self.name_at(path)
+        self.issues.append(
+            Issue(path=path, code=code, message=message, severity=severity, name=name)
+        )
+
+    def name_at(self, path: str) -> str | None:
+        """The game-data name of the id at ``path`` in the build, if it has one."""
+        parts = path.strip("/").split("/")
+        node: Any = self.build.model_dump()
+        for part in parts:
+            if isinstance(node, dict):
+                node = node.get(part)
+            elif isinstance(node, list | tuple):
+                node = node[int(part)]
+            if node is None:
+                return None
+        if isinstance(node, dict):  # a whole trait line stands for its specialization
+            node = node.get("id")
+        data = self.data
+        found: Any
+        match parts[0]:
+            case "profession":
+                found = data.professions.get(node)
+            case "specializations":
+                found = (data.traits if "traits" in parts else data.specializations).get(node)
+            case "skills" | "skill_overrides":
+                found = data.skills.get(node)
+            case "legends" if "inactive_utilities" in parts:
+                found = data.skills.get(node)
+            case "legends":
+                legend = data.legends.get(node)
+                found = data.skills.get(legend.swap) if legend else None
+            case "pets":
+                found = data.pets.get(node)
+            case "stats":
+                found = data.itemstats.get(node)
+            case _:  # weapons are named by their type already
+                return node if isinstance(node, str) else None
+        return found.name if found is not None else None
 
     def skill_name(self, skill_id: int) -> str:
         skill = self.data.skills.get(skill_id)
@@ -384,6 +427,6 @@ class _Checker:
             self.add("/stats", "unknown_stats", f"stat combination {stats} does not exist")
 
 
-def validate(build: Build, data: GameData) -> ValidationReport:
-    """Check ``build`` against ``data`` and report every problem at once."""
-    return _Checker(build, data).run()
+def validate(build: Build, data: GameData | None = None) -> ValidationReport:
+    """Check ``build`` against ``data`` (the bundled game data by default), all problems at once."""
+    return _Checker(build, gamedata.load() if data is None else data).run()

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict
 
+from gw2wvw import gamedata
 from gw2wvw.builds.chatcodes import build_to_chat_code
 from gw2wvw.builds.errors import BuildError
-from gw2wvw.builds.model import Build, Legends, Pets, SkillBar, TraitLine
+from gw2wvw.builds.model import Build, Legends, Pets, SkillBar, Skills, TraitLine
 from gw2wvw.gamedata import GameData
 
 
@@ -61,6 +62,26 @@ class BuildView(_View):
     pet_names: dict[int, str]
     legend_names: dict[str, str]
 
+    def to_build(self) -> Build:
+        """The build described, from its ids alone (names, edited or not, are ignored)."""
+        lines = tuple(
+            TraitLine(id=line.id, traits=line.traits) if line.id is not None else None
+            for line in self.specializations
+        )
+        return Build(
+            profession=self.profession,
+            specializations=(lines[0], lines[1], lines[2]),
+            skills=Skills(
+                terrestrial=SkillBar(**self.skills.terrestrial.model_dump()),
+                aquatic=SkillBar(**self.skills.aquatic.model_dump()),
+            ),
+            weapons=self.weapons,
+            pets=self.pets,
+            legends=self.legends,
+            skill_overrides=self.skill_overrides,
+            stats=self.stats,
+        )
+
 
 def _line(line: TraitLine | None, data: GameData) -> SpecializationView:
     if line is None:
@@ -89,8 +110,13 @@ def _bar(bar: SkillBar) -> SkillBarView:
     return SkillBarView(heal=bar.heal, utilities=bar.utilities, elite=bar.elite)
 
 
-def view(build: Build, data: GameData) -> BuildView:
-    """Describe ``build`` with names; ``chat_code`` is null when the build cannot be encoded."""
+def describe(build: Build, data: GameData | None = None) -> BuildView:
+    """``build`` with names beside its ids (from ``data``, the bundled game data by default).
+
+    ``chat_code`` is null when the build cannot be encoded.
+    """
+    if data is None:
+        data = gamedata.load()
     try:
         code: str | None = build_to_chat_code(build, data)
     except BuildError:

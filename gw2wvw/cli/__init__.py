@@ -9,9 +9,11 @@ from __future__ import annotations
 from importlib.metadata import entry_points
 from typing import Annotated
 
-import typer
-
+from gw2wvw._extras import requires
 from gw2wvw._version import __version__
+
+with requires("cli", "the gw2wvw command line"):
+    import typer
 from gw2wvw.cli._output import OneLineErrors
 from gw2wvw.cli.build import app as build_app
 from gw2wvw.cli.db import app as db_app

@@ -12,7 +12,7 @@ from pydantic import ValidationError
 from rich.table import Table
 
 from gw2wvw.builds import Build, BuildError, ValidationReport, validate
-from gw2wvw.builds.view import BuildView, view
+from gw2wvw.builds.view import BuildView, describe
 from gw2wvw.chatcode import ChatCodeError
 from gw2wvw.cli._context import current_gamedata
 from gw2wvw.cli._output import console, fail, print_json
@@ -49,11 +49,15 @@ def _build_from_text(text: str, data: GameData) -> Build:
     try:
         if text.startswith("[&"):
             return Build.from_chat_code(text, data)
+        if '"skill_names"' in text:  # the shape decode --json prints: its ids make the build
+            return BuildView.model_validate_json(text).to_build()
         return Build.model_validate_json(text)
     except (ChatCodeError, BuildError) as exc:
         fail(str(exc))
     except ValidationError as exc:
-        if exc.title == "Build" and any(e["type"] == "json_invalid" for e in exc.errors()):
+        if exc.title in ("Build", "BuildView") and any(
+            e["type"] == "json_invalid" for e in exc.errors()
+        ):
             fail("input is neither a chat code ([&...]) nor valid build JSON")
         fail(_pydantic_message(exc))
 
@@ -131,7 +135,10 @@ def _print_report(report: ValidationReport) -> None:
         )
     console.print(table)
     verdict = "[green]valid[/green]" if report.valid else "[red]invalid[/red]"
-    console.print(f"{verdict}: {len(report.errors)} errors, {len(report.warnings)} warnings")
+    errors, warnings = len(report.errors), len(report.warnings)
+    console.print(
+        f"{verdict}: {errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}"
+    )
 
 
 @app.command()
@@ -141,7 +148,7 @@ def decode(
 ) -> None:
     """Decode a build chat code and show it with names."""
     data = current_gamedata()
-    described = view(_build_from_text(code, data), data)
+    described = describe(_build_from_text(code, data), data)
     if json_output:
         print_json(described.model_dump(mode="json"))
     else:
@@ -177,7 +184,7 @@ def validate_command(
             {
                 "valid": report.valid,
                 "issues": [i.model_dump(mode="json") for i in report.issues],
-                "build": json.loads(view(build, data).model_dump_json()),
+                "build": json.loads(describe(build, data).model_dump_json()),
             }
         )
     else:

@@ -13,8 +13,9 @@ from rich.text import Text
 
 from gw2wvw import gamedata
 from gw2wvw.cli._output import console, fail, print_json
+from gw2wvw.gamedata.errors import SyncError
 from gw2wvw.gamedata.snapshot import ENDPOINTS, FILENAME
-from gw2wvw.gamedata.sync import SyncError, sync
+from gw2wvw.gamedata.sync import sync
 from gw2wvw.settings import Settings
 
 app = typer.Typer(help="Inspect and refresh the game data.", no_args_is_help=True)

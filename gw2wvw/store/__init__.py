@@ -5,47 +5,50 @@ PostgreSQL, with a transactional outbox of events.
 ...     build = await store.builds.create(actor, BuildCreate(name="FB", chat_code="[&DQ...]"))
 """
 
-from gw2wvw.store.errors import (
-    Conflict,
-    ErrorDetail,
-    NotFound,
-    PermissionDenied,
-    StoreError,
-    StoreUnavailable,
-    Unauthenticated,
-    ValidationFailed,
-    VersionConflict,
-)
-from gw2wvw.store.schemas import (
-    ANONYMOUS,
-    Actor,
-    BuildCreate,
-    BuildPatch,
-    BuildQuery,
-    BuildRead,
-    CompositionCreate,
-    CompositionPatch,
-    CompositionQuery,
-    CompositionRead,
-    EndpointCreate,
-    EndpointPatch,
-    EndpointRead,
-    EndpointWithSecret,
-    EventRead,
-    IssuedToken,
-    MemberIn,
-    MemberRead,
-    Page,
-    PartyIn,
-    PartyRead,
-    TokenCreate,
-    TokenRead,
-    UserCreate,
-    UserRead,
-    UserRef,
-    UserUpdate,
-)
-from gw2wvw.store.store import Store, UnitOfWork, open_store
+from gw2wvw._extras import requires
+
+with requires("store", "gw2wvw.store"):
+    from gw2wvw.store.errors import (
+        Conflict,
+        ErrorDetail,
+        NotFound,
+        PermissionDenied,
+        StoreError,
+        StoreUnavailable,
+        Unauthenticated,
+        ValidationFailed,
+        VersionConflict,
+    )
+    from gw2wvw.store.schemas import (
+        ANONYMOUS,
+        Actor,
+        BuildCreate,
+        BuildPatch,
+        BuildQuery,
+        BuildRead,
+        CompositionCreate,
+        CompositionPatch,
+        CompositionQuery,
+        CompositionRead,
+        EndpointCreate,
+        EndpointPatch,
+        EndpointRead,
+        EndpointWithSecret,
+        EventRead,
+        IssuedToken,
+        MemberIn,
+        MemberRead,
+        Page,
+        PartyIn,
+        PartyRead,
+        TokenCreate,
+        TokenRead,
+        UserCreate,
+        UserRead,
+        UserRef,
+        UserUpdate,
+    )
+    from gw2wvw.store.store import Store, UnitOfWork, open_store
 
 __all__ = [
     "ANONYMOUS",

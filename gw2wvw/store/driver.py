@@ -21,7 +21,6 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-import asyncpg
 from sqlalchemy import JSON, Select, Uuid, exc
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -32,6 +31,15 @@ from gw2wvw.store.errors import StoreUnavailable
 from gw2wvw.store.tables import UTCDateTime
 
 Decoder = Callable[[Any], Any]
+
+
+def _driver_errors(dialect: Dialect) -> tuple[type[Exception], ...]:
+    # asyncpg comes with the postgres extra: imported only for an engine that already uses it.
+    if dialect.name == "sqlite":
+        return (sqlite3.Error, OSError)
+    import asyncpg
+
+    return (asyncpg.PostgresError, asyncpg.InterfaceError, OSError)
 
 
 def _as_uuid(value: Any) -> Any:
@@ -108,7 +116,7 @@ class DriverQuery:
                 records = await driver.execute_fetchall(sql, args)
             else:
                 records = await driver.fetch(sql, *args)
-        except (sqlite3.Error, asyncpg.PostgresError, asyncpg.InterfaceError, OSError) as error:
+        except _driver_errors(dialect) as error:
             raw.invalidate()
             raise StoreUnavailable(f"database error: {type(error).__name__}: {error}") from error
         finally:

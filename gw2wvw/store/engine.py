@@ -11,6 +11,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import StaticPool
 
+from gw2wvw._extras import require
 from gw2wvw.store.errors import StoreError, StoreUnavailable
 
 BUSY_TIMEOUT_MS = 10_000
@@ -30,6 +31,7 @@ def normalise_url(url: str | URL) -> URL:
     if backend == "sqlite":
         return parsed.set(drivername="sqlite+aiosqlite")
     if backend in ("postgresql", "postgres"):
+        require("postgres", "PostgreSQL")
         return parsed.set(drivername="postgresql+asyncpg")
     raise StoreError(f"unsupported database {backend!r}: use sqlite or postgresql")
 

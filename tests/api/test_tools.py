@@ -16,7 +16,7 @@ from gw2wvw_api.routes import tools
 
 from gw2wvw import chatcode, gamedata
 from gw2wvw.builds import Build
-from gw2wvw.builds.view import view
+from gw2wvw.builds.view import describe
 from gw2wvw.cli.squad import plan_json
 from gw2wvw.settings import Settings
 from gw2wvw.squad import DEFAULT_TARGETS, SquadPlan, SquadRequest, build_squad
@@ -79,7 +79,7 @@ async def test_decode_gives_the_cli_json_for_every_published_code(
         assert tuple(lines) == known.specializations, known.code
         assert len(body["weapons"]) == len(known.weapons), known.code
         build = Build.from_chat_code(known.code, DATA)
-        assert body == view(build, DATA).model_dump(mode="json"), known.code
+        assert body == describe(build, DATA).model_dump(mode="json"), known.code
 
 
 async def test_decode_names_the_lines_and_traits(client: httpx.AsyncClient) -> None:

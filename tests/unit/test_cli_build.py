@@ -109,6 +109,26 @@ def test_encode_reads_build_json_from_a_file_and_stdin(tmp_path: Path) -> None:
     assert chatcode.decode(result.stdout.strip()).legends.terrestrial == (5, 2)
 
 
+def test_what_decode_json_prints_encodes_and_validates_again(tmp_path: Path) -> None:
+    printed = runner.invoke(app, ["build", "decode", RENEGADE, "--json"]).stdout
+    source = tmp_path / "renegade.json"
+    source.write_text(printed)
+    assert runner.invoke(app, ["build", "encode", str(source)]).stdout.strip() == RENEGADE
+    assert runner.invoke(app, ["build", "validate", str(source)]).exit_code == 0
+    # The names are ignored: only the ids make the build.
+    edited = json.loads(printed)
+    edited["specializations"][0]["name"] = "anything"
+    edited["weapons"] = ["Rifle"]
+    source.write_text(json.dumps(edited))
+    result = runner.invoke(app, ["build", "validate", str(source)])
+    assert result.exit_code == 1
+    assert "weapon_not_usable" in result.stdout
+    source.write_text(printed.replace('"skills":', '"skills": 1, "x":', 1))
+    result = runner.invoke(app, ["build", "encode", str(source)])
+    assert result.exit_code == 2
+    assert "invalid build JSON at /skills" in result.stderr
+
+
 @pytest.mark.parametrize(
     ("content", "message"),
     [
@@ -155,7 +175,7 @@ def test_validate_exit_codes_and_json(tmp_path: Path) -> None:
     table = runner.invoke(app, ["build", "validate", BAD_PET])
     assert table.exit_code == 1
     assert "unknown_pet" in table.stdout
-    assert "invalid: 1 errors" in table.stdout
+    assert "invalid: 1 error, 0 warnings" in table.stdout
     code_file = tmp_path / "code.txt"
     code_file.write_text(GALESHOT + "\n")
     assert runner.invoke(app, ["build", "validate", str(code_file)]).exit_code == 0

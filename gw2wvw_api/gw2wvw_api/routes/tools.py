@@ -14,7 +14,7 @@ from fastapi import APIRouter, Response
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from gw2wvw.builds import Build, BuildError, Issue, validate
-from gw2wvw.builds.view import BuildView, view
+from gw2wvw.builds.view import BuildView, describe
 from gw2wvw.chatcode import ChatCodeError
 from gw2wvw.gamedata import GameData
 from gw2wvw.squad import (
@@ -166,7 +166,7 @@ async def decode_chat_code(
 ) -> Response:
     """The build of a chat code with names beside its ids (as ``gw2wvw build decode --json``)."""
     data = services.store.data
-    return _json(view(_decode(body.chat_code, data), data))
+    return _json(describe(_decode(body.chat_code, data), data))
 
 
 @router.post(
@@ -184,7 +184,7 @@ async def validate_build(
     assert build is not None
     report = validate(build, data)
     return _json(
-        ValidationResult(valid=report.valid, issues=report.issues, build=view(build, data))
+        ValidationResult(valid=report.valid, issues=report.issues, build=describe(build, data))
     )
 
 

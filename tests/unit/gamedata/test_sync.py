@@ -15,8 +15,9 @@ from typer.testing import CliRunner
 
 from gw2wvw import __version__, gamedata
 from gw2wvw.cli import app
+from gw2wvw.gamedata.errors import SyncError
 from gw2wvw.gamedata.snapshot import ENDPOINTS, FILENAME, loads
-from gw2wvw.gamedata.sync import BATCH_SIZE, SCHEMA_VERSION, SyncError, fetch_snapshot, sync
+from gw2wvw.gamedata.sync import BATCH_SIZE, SCHEMA_VERSION, fetch_snapshot, sync
 from tests.support.gw2api import FakeGw2Api, Fault, Record
 from tests.unit.gamedata.conftest import ODD_LEGEND_ID, TRAIT_COUNT, ServeFn
 
