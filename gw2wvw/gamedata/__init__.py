@@ -13,6 +13,7 @@ from importlib import resources
 from pathlib import Path
 
 from gw2wvw.gamedata.data import GameData
+from gw2wvw.gamedata.errors import SyncError
 from gw2wvw.gamedata.model import (
     ItemStat,
     ItemStatAttribute,
@@ -28,7 +29,6 @@ from gw2wvw.gamedata.model import (
     WeaponSkill,
 )
 from gw2wvw.gamedata.snapshot import FILENAME, SnapshotError, loads
-from gw2wvw.gamedata.sync import SyncError
 
 __all__ = [
     "GameData",

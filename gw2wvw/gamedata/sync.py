@@ -29,8 +29,8 @@ from urllib.parse import quote, urlsplit
 import httpx
 
 from gw2wvw._version import __version__
-from gw2wvw.errors import Gw2WvwError
 from gw2wvw.gamedata.data import GameData
+from gw2wvw.gamedata.errors import SyncError as SyncError
 from gw2wvw.gamedata.model import SnapshotInfo
 from gw2wvw.gamedata.snapshot import ENDPOINTS, FILENAME, Record, SnapshotError, dumps, loads
 
@@ -55,21 +55,6 @@ Id = int | str
 """An API record id: a number, or a name for professions and legends."""
 
 _MISSING_SHOWN: Final = 10
-
-
-class SyncError(Gw2WvwError):
-    """A sync failed; no snapshot file was written or replaced.
-
-    ``status`` is the HTTP status that ended it, if any; ``missing_ids`` the ids the API did not
-    return, if that is why.
-    """
-
-    def __init__(
-        self, message: str, *, status: int | None = None, missing_ids: Sequence[Id] = ()
-    ) -> None:
-        super().__init__(message)
-        self.status = status
-        self.missing_ids = tuple(missing_ids)
 
 
 @dataclass(frozen=True, slots=True)
