@@ -1,10 +1,12 @@
-"""A fast path for hot single-statement reads: compiled once, run on a pooled driver connection.
+"""A fast path for hot statements: compiled once, run on a pooled driver connection.
 
 SQLAlchemy's async layer costs a few hundred microseconds per statement on top of the driver
 (measured: 400 us against asyncpg's 60 us for ``SELECT 1``), which is most of a build lookup.
-For the few reads on every request's path, :class:`DriverQuery` compiles the statement once per
-dialect, borrows a connection from SQLAlchemy's own pool, runs the SQL through the driver and
-decodes the columns by their SQLAlchemy types. Everything else goes through SQLAlchemy.
+For the few statements on every request's or delivery's path, :class:`DriverQuery` compiles a
+Core statement (a SELECT, or a write with RETURNING) once per dialect, borrows a connection from
+SQLAlchemy's own pool, runs the SQL through the driver and decodes the columns by their
+SQLAlchemy types. :func:`driver_transaction` runs several of them in one transaction on one
+PostgreSQL connection. Everything else goes through SQLAlchemy.
 
 Use it only with engines whose pool never resets a returned connection (the store's
 autocommit read engine, or an in-memory SQLite one): a reset would roll back a transaction
@@ -17,12 +19,13 @@ import json
 import sqlite3
 import uuid
 from collections import namedtuple
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
-from sqlalchemy import JSON, Select, Uuid, exc
+from sqlalchemy import JSON, Select, UpdateBase, Uuid, exc
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.types import TypeEngine
@@ -60,15 +63,22 @@ def _decoder(kind: TypeEngine[Any]) -> Decoder | None:
 
 
 class DriverQuery:
-    """A SELECT run straight through the database driver; rows have a field per column.
+    """A SELECT (or a write with RETURNING) run straight through the database driver; rows have
+    a field per column.
 
     Columns named in ``undecoded`` come back as the driver returns them (a JSON column as text,
     for instance), for callers that decode them lazily.
     """
 
-    def __init__(self, statement: Select[*tuple[Any, ...]], undecoded: Sequence[str] = ()) -> None:
+    def __init__(
+        self, statement: Select[*tuple[Any, ...]] | UpdateBase, undecoded: Sequence[str] = ()
+    ) -> None:
         self._statement = statement
-        columns = statement.selected_columns
+        columns = (
+            statement.selected_columns
+            if isinstance(statement, Select)
+            else statement.exported_columns
+        )
         self._decoders = [
             (index, decoder)
             for index, column in enumerate(columns)
@@ -85,9 +95,7 @@ class DriverQuery:
             self._compiled[dialect.name] = found
         return found
 
-    async def fetch(self, engine: AsyncEngine, params: dict[str, Any]) -> list[Any]:
-        """The decoded rows for ``params`` (values by bind parameter name)."""
-        dialect = engine.dialect
+    def _args(self, dialect: Dialect, params: dict[str, Any]) -> tuple[str, list[Any]]:
         sql, order, literals = self._sql(dialect)
         values = {**literals, **params}
         sqlite = dialect.name == "sqlite"
@@ -96,6 +104,22 @@ class DriverQuery:
             values[name].hex if sqlite and isinstance(values[name], uuid.UUID) else values[name]
             for name in order
         ]
+        return sql, args
+
+    def _rows(self, records: Sequence[Any]) -> list[Any]:
+        rows = []
+        for record in records:
+            fields = list(record)
+            for index, decode in self._decoders:
+                fields[index] = decode(fields[index])
+            rows.append(self._row(*fields))
+        return rows
+
+    async def fetch(self, engine: AsyncEngine, params: dict[str, Any]) -> list[Any]:
+        """The decoded rows for ``params`` (values by bind parameter name)."""
+        dialect = engine.dialect
+        sql, args = self._args(dialect, params)
+        sqlite = dialect.name == "sqlite"
         try:
             raw = await engine.raw_connection()
         except (exc.DBAPIError, OSError) as error:
@@ -115,10 +139,40 @@ class DriverQuery:
             # Returning a connection to a full pool closes it, which is I/O: it must run where
             # SQLAlchemy can await it.
             await greenlet_spawn(raw.close)
-        rows = []
-        for record in records:
-            fields = list(record)
-            for index, decode in self._decoders:
-                fields[index] = decode(fields[index])
-            rows.append(self._row(*fields))
-        return rows
+        return self._rows(records)
+
+
+class DriverTransaction:
+    """One PostgreSQL transaction on a driver connection: run :class:`DriverQuery` statements."""
+
+    def __init__(self, connection: Any, dialect: Dialect) -> None:
+        self._connection = connection
+        self._dialect = dialect
+
+    async def fetch(self, query: DriverQuery, params: dict[str, Any]) -> list[Any]:
+        """The decoded rows of ``query`` for ``params``, inside this transaction."""
+        sql, args = query._args(self._dialect, params)
+        return query._rows(await self._connection.fetch(sql, *args))
+
+
+@asynccontextmanager
+async def driver_transaction(engine: AsyncEngine) -> AsyncIterator[DriverTransaction]:
+    """A transaction on a pooled asyncpg connection of ``engine`` (an autocommit engine):
+    committed when the block ends, rolled back if it raises. PostgreSQL only."""
+    assert engine.dialect.name == "postgresql"
+    try:
+        raw = await engine.raw_connection()
+    except (exc.DBAPIError, OSError) as error:
+        raise StoreUnavailable(f"database unavailable: {error}") from error
+    try:
+        driver = raw.driver_connection
+        assert driver is not None
+        try:
+            async with driver.transaction():
+                yield DriverTransaction(driver, engine.dialect)
+        except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError) as error:
+            if not isinstance(error, asyncpg.PostgresError):
+                raw.invalidate()
+            raise StoreUnavailable(f"database error: {type(error).__name__}: {error}") from error
+    finally:
+        await greenlet_spawn(raw.close)
