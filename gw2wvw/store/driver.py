@@ -31,7 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.types import TypeEngine
 from sqlalchemy.util import greenlet_spawn
 
-from gw2wvw.store.errors import StoreUnavailable
+from gw2wvw.store.errors import Conflict, StoreUnavailable
 from gw2wvw.store.tables import UTCDateTime
 
 Decoder = Callable[[Any], Any]
@@ -132,6 +132,8 @@ class DriverQuery:
                 records = await driver.execute_fetchall(sql, args)
             else:
                 records = await driver.fetch(sql, *args)
+        except (sqlite3.IntegrityError, asyncpg.IntegrityConstraintViolationError) as error:
+            raise _conflict(error) from error
         except (sqlite3.Error, asyncpg.PostgresError, asyncpg.InterfaceError, OSError) as error:
             raw.invalidate()
             raise StoreUnavailable(f"database error: {type(error).__name__}: {error}") from error
@@ -140,6 +142,11 @@ class DriverQuery:
             # SQLAlchemy can await it.
             await greenlet_spawn(raw.close)
         return self._rows(records)
+
+
+def _conflict(error: Exception) -> Conflict:
+    """A constraint the write broke, as the store's transactions report it."""
+    return Conflict(f"the change clashes with stored data: {error}")
 
 
 class DriverTransaction:
@@ -170,6 +177,8 @@ async def driver_transaction(engine: AsyncEngine) -> AsyncIterator[DriverTransac
         try:
             async with driver.transaction():
                 yield DriverTransaction(driver, engine.dialect)
+        except asyncpg.IntegrityConstraintViolationError as error:
+            raise _conflict(error) from error
         except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError) as error:
             if not isinstance(error, asyncpg.PostgresError):
                 raw.invalidate()
