@@ -27,6 +27,7 @@ from gw2wvw_api.problems import Problem, problem_responses
 from gw2wvw_api.routes import accounts, builds, compositions, health, tools, webhooks
 from gw2wvw_api.routes import gamedata as gamedata_routes
 from gw2wvw_api.services import Services
+from gw2wvw_api.tokens import TokenCache
 
 log = logging.getLogger(__name__)
 
@@ -113,6 +114,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 store=store,
                 cache=cache,
                 responses=ResponseCache(cache, config.cache_ttl),
+                tokens=TokenCache(store, cache),
                 dispatcher=dispatcher,
             )
             yield

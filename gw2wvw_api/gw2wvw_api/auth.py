@@ -40,7 +40,7 @@ async def authenticate(services: Services, header: str | None) -> Actor:
         raise ProblemException(
             401, "invalid_token", "send Authorization: Bearer <token>", headers=_BEARER_CHALLENGE
         )
-    actor = await services.store.tokens.authenticate(token.strip())
+    actor = await services.tokens.authenticate(token.strip())
     if actor is None:
         # A bad token is an error, never a quiet fall-back to anonymous access.
         raise ProblemException(
