@@ -76,10 +76,11 @@ class Api(FastAPI):
         """Answer from the fast path if it can, else as FastAPI does."""
         if scope["type"] == "http":
             services: Services | None = getattr(self.state, "services", None)
-            if services is not None and await self.fast_path.answer(
-                scope, send, services, self.state
-            ):
-                return
+            if services is not None:
+                handed_on = await self.fast_path.answer(scope, receive, send, services, self.state)
+                if handed_on is None:
+                    return
+                receive = handed_on
         await super().__call__(scope, receive, send)
 
 

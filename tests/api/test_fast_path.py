@@ -8,6 +8,7 @@ itself is made to fail, so an answer that reached the framework cannot pass for 
 from __future__ import annotations
 
 import gzip
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -38,8 +39,8 @@ def _framework_forbidden(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 @contextmanager
 def _fast_path_off(app: FastAPI, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    async def never(*args: Any) -> bool:
-        return False
+    async def never(scope: Any, receive: Any, *args: Any) -> Any:
+        return receive  # handed on, untouched
 
     with monkeypatch.context() as patch:
         patch.setattr(app.fast_path, "answer", never)  # type: ignore[attr-defined]
@@ -195,3 +196,57 @@ def test_compressed_bodies_are_gzip_of_the_body() -> None:
     bodies = [bytes([n]) * 600 for n in range(4)]
     for body in (*bodies, bodies[0]):
         assert gzip.decompress(fast._gzip(body)) == body
+
+
+async def _decode_both_ways(
+    app: FastAPI,
+    client: httpx.AsyncClient,
+    monkeypatch: pytest.MonkeyPatch,
+    content: bytes,
+    headers: dict[str, str],
+    *,
+    fast: bool,
+) -> httpx.Response:
+    """A decode request answered by the framework and then again with the fast path on (which
+    must answer it itself when ``fast``); the answers must be equal."""
+    headers = {"Accept-Encoding": "identity", **headers}
+    with _fast_path_off(app, monkeypatch):
+        slow = await client.post("/v1/tools/decode", content=content, headers=headers)
+    if fast:
+        with _framework_forbidden(monkeypatch):
+            again = await client.post("/v1/tools/decode", content=content, headers=headers)
+    else:
+        again = await client.post("/v1/tools/decode", content=content, headers=headers)
+    assert _shape(again) == _shape(slow)
+    return again
+
+
+async def test_decoding_is_answered_as_the_route_answers(
+    app: FastAPI,
+    client: httpx.AsyncClient,
+    alice: Account,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    body = json.dumps({"chat_code": FIREBRAND}).encode()
+    as_json = {"Content-Type": "application/json"}
+    decoded = await _decode_both_ways(app, client, monkeypatch, body, as_json, fast=True)
+    assert decoded.status_code == 200
+    assert decoded.json()["profession"] == "Guardian"
+    for extra in ({"Accept-Encoding": "gzip"}, alice.headers):
+        await _decode_both_ways(app, client, monkeypatch, body, {**as_json, **extra}, fast=True)
+    # What the route must refuse goes to the route, body and all.
+    refused = [
+        (json.dumps({"chat_code": "[&not a code]"}).encode(), as_json, 422),
+        (json.dumps({"chat_code": FIREBRAND, "more": 1}).encode(), as_json, 422),
+        (b"{", as_json, 422),
+        (body, {**as_json, "Authorization": "Bearer gw2wvw_nope"}, 401),
+        (json.dumps({"chat_code": "x" * 5000}).encode(), as_json, 422),
+    ]
+    for content, headers, status in refused:
+        answer = await _decode_both_ways(app, client, monkeypatch, content, headers, fast=False)
+        assert answer.status_code == status, answer.text
+    # Another media type is the framework's to judge, with the body handed on intact.
+    text = await _decode_both_ways(
+        app, client, monkeypatch, body, {"Content-Type": "text/plain"}, fast=False
+    )
+    assert text.status_code in (415, 422)
