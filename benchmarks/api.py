@@ -100,6 +100,8 @@ def main() -> None:
         database = create_postgres_database()
         redis.Redis.from_url(REDIS_URL).flushdb()
         env = {"GW2WVW_DATABASE_URL": database, "GW2WVW_REDIS_URL": REDIS_URL}
+    # The pools sized for the load: wrk keeps 32 requests in flight.
+    env["GW2WVW_DATABASE_POOL_SIZE"] = str(_wrk.CONNECTIONS)
     env["GW2WVW_DATA_DIR"] = str(scratch)
     product = LiveServer(env, name="bench-api")
     bare = LiveServer(

@@ -102,6 +102,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 migrate=config.migrate_on_start,
                 webhooks=hooks,
                 url_check=url_check(hooks.allowed_networks),
+                pool_size=config.database_pool_size,
             ) as store,
             AsyncExitStack() as stack,
         ):
