@@ -23,11 +23,14 @@ PACKAGES = ["gw2wvw", "gw2wvw_api/gw2wvw_api", "gw2wvw_worker/gw2wvw_worker"]
 
 
 def sync(session: nox.Session, group: str = "dev") -> None:
-    """Install the locked workspace (all three packages and a dependency group) into the session."""
+    """Install the locked workspace (all three packages and a dependency group) into the session,
+    compiled to bytecode: where ``PYTHONDONTWRITEBYTECODE`` is set (CI), every process the tests
+    start would otherwise compile its imports from source again."""
     session.run_install(
         "uv",
         "sync",
         "--locked",
+        "--compile-bytecode",
         "--all-packages",
         "--group",
         group,

@@ -1,7 +1,13 @@
-"""HTTP API: a real uvicorn server (one worker) on PostgreSQL and Redis, loaded over loopback.
+"""HTTP API: one uvicorn worker on PostgreSQL and Redis against a bare FastAPI app, loaded by wrk.
 
-Every figure is a ratio to ``GET /healthz`` of the same app, measured in the same run: a bare
-JSON answer through the same middleware, so the ratio is the cost of the route's own work.
+The baseline is ``benchmarks.bare``: FastAPI answering a small JSON object, served by the same
+uvicorn with the same options, measured in the same run. Every scenario is loaded for five
+seconds by ``wrk -t1 -c32``; three rounds run interleaved (each round loads the baseline and
+every scenario once), and each figure is the median over the rounds of the scenario's rate
+divided by the baseline's rate in its round. A ratio is what the product costs against the least
+a FastAPI route can cost on this machine.
+
+``GW2WVW_BENCH_EMBEDDED=1`` measures the embedded default instead (SQLite, in-process cache).
 """
 
 from __future__ import annotations
@@ -9,37 +15,45 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import socket
-import subprocess
+import statistics
 import sys
+import tempfile
 import time
+import urllib.error
+import urllib.request
+from pathlib import Path
 
-import httpx
 import redis
 
+from benchmarks import _wrk
 from gw2wvw.store import Actor, BuildCreate, TokenCreate, UserCreate, open_store
 from tests.support.databases import create_postgres_database, drop_postgres_database
+from tests.support.live_server import LiveServer
 
 FIREBRAND = "[&DQENPi47PhpLF0sXFgE2AUsBFgE2AS0BGBYYFgAAAAAAAAAAAAAAAAAAAAAEBQBXADUAMQAA]"
 SCOURGE = "[&DQg1NTIlPDV+FgAAchYAAHMBAACBAAAAYBcAAAAAAAAAAAAAAAAAAAAAAAA=]"
 REDIS_URL = os.environ.get("GW2WVW_BENCH_REDIS_URL", "redis://127.0.0.1:6379/13")
-SECONDS = 5.0
-CONNECTIONS = 16
+ROUNDS = 3
+
+AIMS = {
+    "product GET /healthz": 0.9,
+    "GET public build, anonymous, cached": 0.8,
+    "the same, If-None-Match (304)": 0.9,
+    "GET private build, bearer token": 0.6,
+    "GET /v1/builds?limit=20, anonymous": 0.6,
+    "GET /v1/roles": 0.8,
+    "POST /v1/tools/decode": 0.6,
+    "POST /v1/builds, bearer token": 0.15,
+}
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-async def _seed(url: str) -> tuple[str, str]:
-    """A user with a token and 200 public builds; returns (token, one build id)."""
-    async with open_store(url) as store:
+async def _seed(url: str) -> tuple[str, str, str]:
+    """A user with a token, 200 public builds and a private one: (token, public, private)."""
+    async with open_store(url, migrate=True) as store:
         user = await store.users.create(UserCreate(name="bench"))
         actor = Actor(user_id=user.id, name=user.name)
         token = (await store.tokens.create(actor, TokenCreate())).token
-        first = None
+        public = None
         for n in range(200):
             build = await store.builds.create(
                 actor,
@@ -50,105 +64,129 @@ async def _seed(url: str) -> tuple[str, str]:
                     tags=("zerg",) if n % 3 == 0 else (),
                 ),
             )
-            first = first or build
-        assert first is not None
-        return token, str(first.id)
+            public = public or build
+        private = await store.builds.create(actor, BuildCreate(name="mine", chat_code=FIREBRAND))
+        assert public is not None
+        return token, str(public.id), str(private.id)
 
 
-def _load(url: str, *extra: str) -> dict[str, object]:
-    out = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "benchmarks.loadgen",
-            url,
-            "-c",
-            str(CONNECTIONS),
-            "-t",
-            str(SECONDS),
-            *extra,
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    result: dict[str, object] = json.loads(out.stdout)
-    return result
+def _wait(url: str, within: float = 90.0) -> None:
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, OSError):
+            pass
+        time.sleep(0.1)
+    raise RuntimeError(f"{url} did not answer within {within:g} s")
+
+
+def _etag(url: str) -> str:
+    with urllib.request.urlopen(url, timeout=5) as response:
+        return str(response.headers["ETag"])
 
 
 def main() -> None:
-    """Start the server, load each scenario, print rates, latencies and ratios."""
-    database = create_postgres_database()
-    redis.Redis.from_url(REDIS_URL).flushdb()
-    port = _free_port()
-    base = f"http://127.0.0.1:{port}"
-    env = {
-        **os.environ,
-        "GW2WVW_DATABASE_URL": database,
-        "GW2WVW_REDIS_URL": REDIS_URL,
-    }
-    server = None
+    """Start both servers, load every scenario in interleaved rounds, print the ratios."""
+    _wrk.require_wrk()
+    embedded = os.environ.get("GW2WVW_BENCH_EMBEDDED") == "1"
+    scratch = Path(tempfile.mkdtemp(prefix="gw2wvw-bench-api-"))
+    if embedded:
+        database = f"sqlite+aiosqlite:///{scratch / 'gw2wvw.db'}"
+        env = {"GW2WVW_DATA_DIR": str(scratch), "GW2WVW_DATABASE_URL": database}
+    else:
+        database = create_postgres_database()
+        redis.Redis.from_url(REDIS_URL).flushdb()
+        env = {"GW2WVW_DATABASE_URL": database, "GW2WVW_REDIS_URL": REDIS_URL}
+    # The pools sized for the load: wrk keeps 32 requests in flight.
+    env["GW2WVW_DATABASE_POOL_SIZE"] = str(_wrk.CONNECTIONS)
+    env["GW2WVW_DATA_DIR"] = str(scratch)
+    product = LiveServer(env, name="bench-api")
+    bare = LiveServer(
+        {},
+        command=[
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "benchmarks.bare:app",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            "{port}",
+            "--log-level",
+            "warning",
+            "--no-access-log",
+            "--no-server-header",
+        ],
+        name="bench-bare",
+    )
     try:
-        token, build_id = asyncio.run(_seed(database))
-        server = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "gw2wvw_api.app:create_app",
-                "--factory",
-                "--port",
-                str(port),
-                "--log-level",
-                "warning",
-                "--no-access-log",
-            ],
-            env=env,
-        )
-        for _ in range(100):
-            try:
-                if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.1)
-        etag = httpx.get(f"{base}/v1/builds/{build_id}").headers["etag"]
-        auth = f"Authorization: Bearer {token}"
-        body = json.dumps({"name": "new", "chat_code": FIREBRAND})
-        scenarios = [
-            ("GET /healthz (baseline)", f"{base}/healthz", []),
-            ("GET build, cached", f"{base}/v1/builds/{build_id}", []),
-            ("GET build, 304", f"{base}/v1/builds/{build_id}", ["-H", f"If-None-Match: {etag}"]),
-            ("GET build, token, cached", f"{base}/v1/builds/{build_id}", ["-H", auth]),
+        token, public, private = asyncio.run(_seed(database))
+        product.start()
+        bare.launch()
+        _wait(f"{bare.url}/")
+        base = product.url
+        auth = {"Authorization": f"Bearer {token}"}
+        build = f"{base}/v1/builds/{public}"
+        decode = json.dumps({"chat_code": FIREBRAND})
+        create = json.dumps({"name": "new", "chat_code": FIREBRAND})
+        scenarios: list[tuple[str, str, dict[str, object]]] = [
+            ("bare FastAPI (baseline)", f"{bare.url}/", {}),
+            ("product GET /healthz", f"{base}/healthz", {}),
+            ("GET public build, anonymous, cached", build, {}),
             (
-                "GET build, uncached (PG)",
-                f"{base}/v1/builds/{build_id}",
-                ["-H", "Cache-Control: no-cache"],
+                "the same, If-None-Match (304)",
+                build,
+                {"headers": {"If-None-Match": _etag(build)}},
+            ),
+            ("GET private build, bearer token", f"{base}/v1/builds/{private}", {"headers": auth}),
+            ("GET /v1/builds?limit=20, anonymous", f"{base}/v1/builds?limit=20", {}),
+            ("GET /v1/roles", f"{base}/v1/roles", {}),
+            (
+                "POST /v1/tools/decode",
+                f"{base}/v1/tools/decode",
+                {"method": "POST", "body": decode, "headers": {"Content-Type": "application/json"}},
             ),
             (
-                "GET list with filters",
-                f"{base}/v1/builds?profession=Guardian&tag=zerg&sort=name&limit=20",
-                [],
+                "POST /v1/builds, bearer token",
+                f"{base}/v1/builds",
+                {
+                    "method": "POST",
+                    "body": create,
+                    "headers": {**auth, "Content-Type": "application/json"},
+                },
             ),
-            (
-                "GET list, uncached (PG)",
-                f"{base}/v1/builds?profession=Guardian&tag=zerg&sort=name&limit=20",
-                ["-H", "Cache-Control: no-cache"],
-            ),
-            ("POST build (chat code)", f"{base}/v1/builds", ["-X", "POST", "-H", auth, "-d", body]),
         ]
-        baseline = None
-        print(f"{'scenario':<28}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'ratio':>8}  statuses")
-        for label, url, extra in scenarios:
-            result = _load(url, *extra)
-            rps = float(result["rps"])  # type: ignore[arg-type]
-            baseline = baseline or rps
+        loads: dict[str, list[_wrk.Load]] = {label: [] for label, _, _ in scenarios}
+        for _ in range(ROUNDS):
+            for label, url, options in scenarios:
+                loads[label].append(_wrk.run(url, **options))  # type: ignore[arg-type]
+        if not product.alive():
+            raise RuntimeError(product.output())
+        mode = "embedded (SQLite, in-process cache)" if embedded else "PostgreSQL and Redis"
+        print(
+            f"one uvicorn worker, {mode}; wrk -t{_wrk.THREADS} -c{_wrk.CONNECTIONS}"
+            f" -d{_wrk.SECONDS}s; medians of {ROUNDS} interleaved rounds"
+        )
+        print(f"{'scenario':<38}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'ratio':>8}{'aim':>6}  bad")
+        baseline = loads["bare FastAPI (baseline)"]
+        for label, _, _ in scenarios:
+            runs = loads[label]
+            ratio = statistics.median(r.rps / b.rps for r, b in zip(runs, baseline, strict=True))
+            aim = AIMS.get(label)
+            mark = "" if aim is None else f"{aim:>6.2f}" + (" " if ratio >= aim else "!")
+            bad = sum(r.non_2xx_3xx + r.errors for r in runs)
             print(
-                f"{label:<28}{rps:>9,.0f}{result['p50_ms']:>9.2f}{result['p99_ms']:>9.2f}"
-                f"{rps / baseline:>8.2f}  {result['statuses']}"
+                f"{label:<38}{statistics.median(r.rps for r in runs):>9,.0f}"
+                f"{statistics.median(r.p50_ms for r in runs):>9.2f}"
+                f"{statistics.median(r.p99_ms for r in runs):>9.2f}"
+                f"{ratio:>8.2f}{mark:<7} {bad}"
             )
-        print("aims: cached GET >= 0.5 of the baseline, 304 >= 0.6")
+        print("'!' marks a ratio under its aim; 'bad' counts non-2xx/3xx answers and socket errors")
     finally:
-        if server is not None:
-            server.terminate()
-            server.wait(10)
-        drop_postgres_database(database)
+        product.close()
+        bare.close()
+        if not embedded:
+            drop_postgres_database(database)

@@ -1,20 +1,22 @@
-"""Webhooks: how fast one ``gw2wvw worker`` process delivers, next to how fast it runs no-ops.
+"""Webhooks: how fast ``gw2wvw worker`` processes deliver, next to how fast one runs no-ops.
 
-One worker process (its default settings), PostgreSQL, a private redis-server and a receiver
-that answers 204 at once (``benchmarks.sink``, a process of its own). In one run the worker
-first drains no-op jobs: the rate of arq itself with these settings (polling, Redis round
-trips), the most any job could reach. Then it delivers webhooks: claim, signed POST, record,
-each in its own job. The ratio says how much of the queue's speed a delivery uses; near 1
-would mean the queue, not the delivery, is the limit.
+Worker processes with their default settings, PostgreSQL, a private redis-server and a
+receiver that answers 204 at once (``benchmarks.sink``, a process of its own). Each round, one
+worker first drains no-op jobs: the rate of arq itself with these settings (polling, Redis
+round trips), the most any job could reach. Then it delivers webhooks: claim, signed POST,
+record, each in its own job; then two workers deliver a batch together. The ratios say how much
+of the queue's speed a delivery uses (near 1: the queue, not the delivery, is the limit) and
+how far a second worker on the same PostgreSQL adds to the first. Medians of the rounds.
 
-Both batches are queued for one moment a little ahead, so the worker finds them all at once
-and the time measured is its own.
+Every batch is queued for one moment a little ahead, so the workers find it all at once and
+the time measured is their own.
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -38,6 +40,7 @@ from tests.support.redis_server import RedisServer
 NOOPS = 6000
 DELIVERIES = 3000
 ENDPOINTS = 10
+ROUNDS = 3
 LEAD = timedelta(seconds=2)
 """How far ahead a batch is queued: all of it is in place when the worker may start."""
 
@@ -61,10 +64,11 @@ async def _noops(pool: ArqRedis) -> float:
     return NOOPS / (utcnow() - start).total_seconds()
 
 
-async def _deliveries(database: str, pool: ArqRedis, sink: int) -> float:
-    """Deliveries per second of ``DELIVERIES`` events x endpoints, all due at one moment."""
+async def _deliveries(database: str, pool: ArqRedis, sink: int, batch: int) -> float:
+    """Deliveries per second of ``DELIVERIES`` events x endpoints, all due at one moment
+    (``batch``: how many batches ran before, whose deliveries are done)."""
     async with open_store(database) as store:
-        user = await store.users.create(UserCreate(name="bench"))
+        user = await store.users.create(UserCreate(name=f"bench{batch}"))
         actor = Actor(user_id=user.id, name=user.name)
         for n in range(ENDPOINTS):
             await store.webhooks.create(
@@ -88,25 +92,33 @@ async def _deliveries(database: str, pool: ArqRedis, sink: int) -> float:
         while True:
             async with store.transaction(write=False) as tx:
                 done = await tx.session.scalar(count)
-            if done == DELIVERIES:
+            if done == DELIVERIES * (batch + 1):
                 break
             await asyncio.sleep(0.02)
         return DELIVERIES / (utcnow() - start).total_seconds()
 
 
-async def _measure(database: str, redis: RedisServer, sink: int) -> tuple[float, ...]:
-    """Both rates, and the Redis commands each job cost."""
+async def _round(
+    database: str, redis: RedisServer, sink: int, second: LiveServer, number: int
+) -> tuple[float, ...]:
+    """One round's rates (no-ops, one worker, two workers), and the Redis commands per job."""
     pool = await create_pool(redis_settings(redis.url), default_queue_name=QUEUE)
     try:
         await _wait_healthy(pool)
         before = redis.commands_processed()
         noop_rate = await _noops(pool)
         middle = redis.commands_processed()
-        delivery_rate = await _deliveries(database, pool, sink)
+        one = await _deliveries(database, pool, sink, 2 * number)
         after = redis.commands_processed()
+        second.launch()
+        await asyncio.sleep(3)  # its start-up, before the batch is due
+        two = await _deliveries(database, pool, sink, 2 * number + 1)
+        if not second.alive():
+            raise RuntimeError(second.output())
+        second.stop()
     finally:
         await pool.aclose()
-    return noop_rate, delivery_rate, (middle - before) / NOOPS, (after - middle) / DELIVERIES
+    return noop_rate, one, two, (middle - before) / NOOPS, (after - middle) / DELIVERIES
 
 
 def main() -> None:
@@ -126,16 +138,17 @@ def main() -> None:
         **{k: v for k, v in os.environ.items() if k.startswith("GW2WVW_WORKER_")},
     }
     script = Path(sys.executable).with_name("gw2wvw")
-    worker = LiveServer(
-        env, command=[str(script), "worker", "--log-level", "warning"], name="bench-worker"
-    )
+    command = [str(script), "worker", "--log-level", "warning"]
+    worker = LiveServer(env, command=command, name="bench-worker")
+    second = LiveServer(env, command=command, name="bench-worker-2")
     try:
         worker.launch()
-        noop_rate, delivery_rate, noop_calls, delivery_calls = asyncio.run(
-            _measure(database, redis, sink_port)
-        )
+        rounds = [asyncio.run(_round(database, redis, sink_port, second, n)) for n in range(ROUNDS)]
         if not worker.alive():
             raise RuntimeError(worker.output())
+        noop_rate, delivery_rate, two_rate, noop_calls, delivery_calls = (
+            statistics.median(column) for column in zip(*rounds, strict=True)
+        )
         config = WorkerConfig()
         jobs = max_jobs(Settings(redis_url=redis.url), config)
         print(
@@ -150,8 +163,14 @@ def main() -> None:
             f"{'webhook deliveries':<32}{delivery_rate:>9,.0f} /s  "
             f"({DELIVERIES} to {ENDPOINTS} endpoints, {delivery_calls:.0f} Redis commands each)"
         )
-        print(f"{'ratio deliveries / no-ops':<32}{delivery_rate / noop_rate:>9.2f}")
+        print(f"{'two workers, deliveries':<32}{two_rate:>9,.0f} /s")
+        one_ratio = statistics.median(one / noop for noop, one, *_ in rounds)
+        two_ratio = statistics.median(two / one for _, one, two, *_ in rounds)
+        print(f"{'ratio deliveries / no-ops':<32}{one_ratio:>9.2f}   (aim >= 0.5)")
+        print(f"{'ratio two workers / one':<32}{two_ratio:>9.2f}   (aim >= 1.6)")
+        print(f"medians of {ROUNDS} rounds")
     finally:
+        second.close()
         worker.close()
         sink.terminate()
         sink.wait(5)

@@ -18,7 +18,7 @@ import contextlib
 import json
 import logging
 import time
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -162,6 +162,9 @@ class RedisCache:
         self._near_max_age = near_max_age
         self._known: dict[str, tuple[int, float]] = {}
         self._epoch = 0
+        # What was forgotten lately (epoch, tags; None: everything), so that a read learns what
+        # no invalidation touched while it was in flight, not nothing at all when any did.
+        self._forgotten: deque[tuple[int, frozenset[str] | None]] = deque(maxlen=256)
         self._listening = False
         self._listener: asyncio.Task[None] | None = None
 
@@ -174,6 +177,7 @@ class RedisCache:
     def _forget(self, tags: Sequence[str] | None = None) -> None:
         """Drop near knowledge of ``tags`` (of everything when None)."""
         self._epoch += 1
+        self._forgotten.append((self._epoch, None if tags is None else frozenset(tags)))
         if tags is None:
             self._known.clear()
             self._near.clear()
@@ -210,6 +214,19 @@ class RedisCache:
                 self._listening = False
                 self._forget()
             await asyncio.sleep(self._backoff)
+
+    def _untouched_since(self, epoch: int, names: Sequence[str]) -> bool:
+        """Whether no invalidation of ``names`` (or of everything) came after ``epoch``."""
+        if epoch == self._epoch:
+            return True
+        if not self._forgotten or self._forgotten[0][0] > epoch + 1:
+            return False  # some of what came after is no longer remembered
+        for when, tags in reversed(self._forgotten):
+            if when <= epoch:
+                break
+            if tags is None or not tags.isdisjoint(names):
+                return False
+        return True
 
     def _near_hit(self, key: str, names: Sequence[str]) -> Lookup | None:
         if not self._listening:
@@ -270,8 +287,8 @@ class RedisCache:
             self._failed(error)
             return Lookup(None, {})
         versions = {tag: int(raw or 0) for tag, raw in zip(names, found[1:], strict=True)}
-        # Keep what we learned only if no invalidation arrived while we were asking.
-        keep = self._listening and epoch == self._epoch
+        # Keep what we learned only if no invalidation of it arrived while we were asking.
+        keep = self._listening and self._untouched_since(epoch, names)
         if keep:
             now = time.monotonic()
             self._known.update({tag: (version, now) for tag, version in versions.items()})

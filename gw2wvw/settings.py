@@ -122,6 +122,11 @@ class Settings(BaseSettings):
     database_url: str | None = None
     """SQLite or PostgreSQL URL; unset means the embedded SQLite file in ``data_dir``."""
 
+    database_pool_size: int = Field(default=20, ge=1, le=500)
+    """PostgreSQL connections a process keeps open in each of its two pools (writes, and
+    single statements): as many as the requests or attempts it runs at once, or the rest connect
+    and disconnect every time (10 more may open for a burst)."""
+
     redis_url: str | None = None
     """Redis for the shared response cache (and the webhook worker); unset: in-process cache."""
 

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from gw2wvw.cli._output import fail
-from gw2wvw.gamedata import GameData, SnapshotError, load
-from gw2wvw.settings import Settings
+
+if TYPE_CHECKING:
+    from gw2wvw.gamedata import GameData
 
 
 def current_gamedata() -> GameData:
     """The game data ``GW2WVW_GAMEDATA_PATH`` names, or the bundled snapshot."""
+    from gw2wvw.gamedata import SnapshotError, load
+    from gw2wvw.settings import Settings
+
     try:
         return load(Settings().gamedata_path)
     except SnapshotError as exc:

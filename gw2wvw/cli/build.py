@@ -5,18 +5,22 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from pydantic import ValidationError
-from rich.table import Table
 
-from gw2wvw.builds import Build, BuildError, ValidationReport, validate
-from gw2wvw.builds.view import BuildView, describe
-from gw2wvw.chatcode import ChatCodeError
 from gw2wvw.cli._context import current_gamedata
 from gw2wvw.cli._output import console, fail, print_json
-from gw2wvw.gamedata import GameData
+
+if TYPE_CHECKING:
+    from pydantic import ValidationError
+
+    from gw2wvw.builds import Build, ValidationReport
+    from gw2wvw.builds.view import BuildView
+    from gw2wvw.gamedata import GameData
+
+# The models, the game data and rich's tables are imported by the commands that use them: every
+# command of the CLI (and its --help) loads this module.
 
 app = typer.Typer(help="Decode, encode and validate build chat codes.", no_args_is_help=True)
 
@@ -45,6 +49,12 @@ def _read(source: str) -> str:
 
 
 def _build_from_text(text: str, data: GameData) -> Build:
+    from pydantic import ValidationError
+
+    from gw2wvw.builds import Build, BuildError
+    from gw2wvw.builds.view import BuildView
+    from gw2wvw.chatcode import ChatCodeError
+
     text = text.strip()
     try:
         if text.startswith("[&"):
@@ -74,6 +84,8 @@ def _skill(skill_id: int | None, described: BuildView) -> str:
 
 
 def _print_build(described: BuildView) -> None:
+    from rich.table import Table
+
     table = Table(show_header=False, box=None, pad_edge=False)
     table.add_column(style="bold")
     table.add_column(overflow="fold")
@@ -124,6 +136,8 @@ def _print_build(described: BuildView) -> None:
 
 
 def _print_report(report: ValidationReport) -> None:
+    from rich.table import Table
+
     if not report.issues:
         console.print("[green]valid[/green]: no problems found")
         return
@@ -147,6 +161,8 @@ def decode(
     json_output: JsonOption = False,
 ) -> None:
     """Decode a build chat code and show it with names."""
+    from gw2wvw.builds.view import describe
+
     data = current_gamedata()
     described = describe(_build_from_text(code, data), data)
     if json_output:
@@ -160,6 +176,8 @@ def encode(
     source: Annotated[str, typer.Argument(help="Build JSON file, or - for standard input.")] = "-",
 ) -> None:
     """Encode a build written as JSON into its chat code."""
+    from gw2wvw.builds import BuildError
+
     data = current_gamedata()
     build = _build_from_text(_read(source), data)
     try:
@@ -176,6 +194,9 @@ def validate_command(
     json_output: JsonOption = False,
 ) -> None:
     """Validate a build; exit 0 when valid, 1 when invalid, 2 when the input is unusable."""
+    from gw2wvw.builds import validate
+    from gw2wvw.builds.view import describe
+
     data = current_gamedata()
     build = _load_input(source, data)
     report = validate(build, data)

@@ -5,16 +5,16 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gw2wvw.cli._output import console, fail, print_json
-from gw2wvw.settings import Settings
-from gw2wvw.store import migrate
-from gw2wvw.store.engine import create_engine
-from gw2wvw.store.errors import StoreError
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncEngine
+
+# SQLAlchemy, Alembic and the store are imported when a db command runs, not when the CLI starts.
 
 app = typer.Typer(help="Upgrade, downgrade and inspect the database schema.", no_args_is_help=True)
 
@@ -31,6 +31,10 @@ UrlOption = Annotated[
 
 
 def _run(url: str | None, action: Callable[[AsyncEngine], Awaitable[T]]) -> T:
+    from gw2wvw.settings import Settings
+    from gw2wvw.store.engine import create_engine
+    from gw2wvw.store.errors import StoreError
+
     target = url or Settings().resolved_database_url()
     if target.startswith("sqlite") and ":///" in target:
         folder = Path(target.split(":///", 1)[1]).parent
@@ -62,6 +66,8 @@ def upgrade(
     database_url: UrlOption = None,
 ) -> None:
     """Upgrade the schema (default: to the newest revision)."""
+    from gw2wvw.store import migrate
+
     _run(database_url, lambda engine: migrate.upgrade(engine, revision))
     console.print(f"upgraded to {revision}")
 
@@ -72,6 +78,8 @@ def downgrade(
     database_url: UrlOption = None,
 ) -> None:
     """Downgrade the schema to a revision."""
+    from gw2wvw.store import migrate
+
     _run(database_url, lambda engine: migrate.downgrade(engine, revision))
     console.print(f"downgraded to {revision}")
 
@@ -82,6 +90,8 @@ def current(
     json_output: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Show the database's revision and the newest one this version ships."""
+    from gw2wvw.store import migrate
+
     revision = _run(database_url, migrate.current)
     head = migrate.head()
     if json_output:

@@ -4,19 +4,20 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from rich.text import Text
 
-from gw2wvw import gamedata
 from gw2wvw.cli._output import console, fail, print_json
 from gw2wvw.gamedata.errors import SyncError
 from gw2wvw.gamedata.snapshot import ENDPOINTS, FILENAME
-from gw2wvw.gamedata.sync import sync
-from gw2wvw.settings import Settings
+
+if TYPE_CHECKING:
+    from gw2wvw import gamedata
+
+# The sync client (httpx), the settings and the progress bar are imported by the commands.
 
 app = typer.Typer(help="Inspect and refresh the game data.", no_args_is_help=True)
 
@@ -50,6 +51,16 @@ def _print_summary(title: str, summary: dict[str, Any]) -> None:
 
 
 def _sync_with_progress(out_dir: Path, api_url: str, concurrency: int) -> gamedata.GameData:
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
+    from gw2wvw.gamedata.sync import sync
+
     columns = (
         TextColumn("{task.description:<16}"),
         BarColumn(),
@@ -94,6 +105,9 @@ def sync_command(
     ] = False,
 ) -> None:
     """Fetch the game data from the GW2 API and replace the synced snapshot."""
+    from gw2wvw.gamedata.sync import SyncError, sync
+    from gw2wvw.settings import Settings
+
     settings = Settings()
     out_dir = out if out is not None else settings.data_dir / "gamedata"
     url = api_url if api_url is not None else settings.gw2_api_url
@@ -129,6 +143,9 @@ def info_command(
     json_output: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
 ) -> None:
     """Show the game build, fetch time, source and record counts of a snapshot."""
+    from gw2wvw import gamedata
+    from gw2wvw.settings import Settings
+
     if path is None:
         path = Settings().gamedata_path
     try:

@@ -3,26 +3,19 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich import box
-from rich.table import Table
 from rich.text import Text
 
 from gw2wvw.cli._context import current_gamedata
 from gw2wvw.cli._output import console, fail, print_json
-from gw2wvw.gamedata import GameData
-from gw2wvw.squad.roles import (
-    BOONS,
-    PARTY_CAPABILITIES,
-    SQUAD_CAPABILITIES,
-    STACKING_BOONS,
-    Archetype,
-    RolesError,
-    RolesTable,
-    load_roles,
-)
+
+if TYPE_CHECKING:
+    from gw2wvw.gamedata import GameData
+    from gw2wvw.squad.roles import Archetype, RolesError, RolesTable
+
+# gw2wvw.squad (and with it the solver) is imported when the command runs, not at CLI start.
 
 app = typer.Typer(help="Show the WvW roles table.", no_args_is_help=True)
 
@@ -39,6 +32,8 @@ JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of 
 
 def load_table(path: Path | None, data: GameData) -> RolesTable:
     """The bundled roles table, or the one at ``path`` checked against ``data`` (exit 2 if bad)."""
+    from gw2wvw.squad.roles import RolesError, load_roles
+
     if path is None:
         return load_roles()
     try:
@@ -61,6 +56,8 @@ def _one_line(path: Path, exc: RolesError) -> str:
 
 
 def _boons(archetype: Archetype) -> str:
+    from gw2wvw.squad.roles import BOONS, STACKING_BOONS
+
     shown = []
     for boon in BOONS:
         source = archetype.party.boons.get(boon)
@@ -76,6 +73,11 @@ def _boons(archetype: Archetype) -> str:
 
 
 def _print_table(table: RolesTable, data: GameData) -> None:
+    from rich import box
+    from rich.table import Table
+
+    from gw2wvw.squad.roles import PARTY_CAPABILITIES, SQUAD_CAPABILITIES
+
     grid = Table(
         box=box.SIMPLE_HEAD,
         title=f"WvW roles ({len(table)} archetypes)",

@@ -7,31 +7,23 @@ import io
 import json
 import re
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from pydantic import ValidationError
 from rich.table import Table
 from rich.text import Text
 
 from gw2wvw.cli._output import console, fail, print_json
-from gw2wvw.squad import (
-    MODES,
-    Composition,
-    CompositionError,
-    Evaluation,
-    Lock,
-    RolesError,
-    RolesTable,
-    RosterPlayer,
-    SquadPlan,
-    SquadRequest,
-    SquadRequestError,
-    build_squad,
-    evaluate,
-    load_roles,
-)
-from gw2wvw.squad.roles import BOONS, PARTY_CAPABILITIES
+
+if TYPE_CHECKING:
+    from pydantic import ValidationError
+
+    from gw2wvw.squad import Evaluation, Lock, RolesTable, RosterPlayer, SquadPlan
+
+# gw2wvw.squad loads the solver (HiGHS): the commands import it when they run, not at CLI start.
+
+MODES_SHOWN = ("zerg", "havoc", "roaming", "guild_raid")
+"""The modes named in ``--help`` (a test keeps them equal to ``gw2wvw.squad.MODES``)."""
 
 app = typer.Typer(help="Build and evaluate WvW squads.", no_args_is_help=True)
 
@@ -49,6 +41,8 @@ def _validation_message(exc: ValidationError, what: str) -> str:
 
 
 def _roles(path: Path | None) -> RolesTable:
+    from gw2wvw.squad import RolesError, load_roles
+
     try:
         return load_roles(path)
     except RolesError as exc:
@@ -70,6 +64,10 @@ def parse_roster(path: Path) -> list[RosterPlayer]:
     In CSV, an archetype may carry a preference as ``id:weight``, and a player name starting
     with ``*`` is the commander. A first row starting with ``player`` is a header.
     """
+    from pydantic import ValidationError
+
+    from gw2wvw.squad import RosterPlayer
+
     text = _read(path)
     try:
         if path.suffix.lower() == ".json" or text.lstrip().startswith(("[", "{")):
@@ -111,6 +109,10 @@ def parse_roster(path: Path) -> list[RosterPlayer]:
 
 def parse_lock(text: str) -> Lock:
     """Read ``PLAYER=ARCHETYPE[@PARTY]`` (``PLAYER=@PARTY`` locks only the party)."""
+    from pydantic import ValidationError
+
+    from gw2wvw.squad import Lock
+
     match = _LOCK.match(text.strip())
     if match is None:
         fail(f"--lock {text!r} is not PLAYER=ARCHETYPE[@PARTY]")
@@ -126,6 +128,8 @@ def parse_lock(text: str) -> Lock:
 
 def _coverage_table(evaluation: Evaluation) -> Table:
     """Requirements down, parties across: ✓ met, ✗ missing, amount/minimum when short."""
+    from gw2wvw.squad.roles import BOONS, PARTY_CAPABILITIES
+
     wanted = [r for r in (*BOONS, *PARTY_CAPABILITIES) if r in evaluation.parties[0].coverage]
     table = Table(title="Coverage", title_justify="left")
     table.add_column("party")
@@ -191,7 +195,7 @@ def build_command(
     size: Annotated[
         int | None, typer.Option("--size", min=1, max=50, help="Players (1-50).")
     ] = None,
-    mode: Annotated[str, typer.Option("--mode", help=f"One of {', '.join(MODES)}.")] = "zerg",
+    mode: Annotated[str, typer.Option("--mode", help=f"One of {', '.join(MODES_SHOWN)}.")] = "zerg",
     roster: Annotated[
         Path | None, typer.Option("--roster", help="Roster file: CSV or JSON.")
     ] = None,
@@ -208,6 +212,10 @@ def build_command(
     json_output: Annotated[bool, typer.Option("--json", help="Print the plan as JSON.")] = False,
 ) -> None:
     """Build the best squad; exit 0 with a plan, 1 when no squad can meet the constraints."""
+    from pydantic import ValidationError
+
+    from gw2wvw.squad import MODES, SquadRequest, SquadRequestError, build_squad
+
     if mode not in MODES:
         fail(f"--mode {mode!r} is not one of {', '.join(MODES)}")
     if size is None and roster is None:
@@ -243,6 +251,10 @@ def evaluate_command(
     json_output: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Evaluate a composition written by hand: coverage, findings and score."""
+    from pydantic import ValidationError
+
+    from gw2wvw.squad import Composition, CompositionError, evaluate
+
     table = _roles(roles_file)
     try:
         composition = Composition.model_validate_json(_read(source))

@@ -20,6 +20,7 @@ import httpx
 
 from gw2wvw._version import __version__
 from gw2wvw.events.errors import ForbiddenTarget
+from gw2wvw.events.pools import PinnedPools
 from gw2wvw.events.schedule import next_attempt_at, parse_retry_after
 from gw2wvw.events.signing import signature_header
 from gw2wvw.events.ssrf import Resolver, check_url
@@ -43,17 +44,16 @@ _RNG = random.Random()
 
 
 def new_client(settings: WebhookSettings) -> httpx.AsyncClient:
-    """An HTTP client fit for deliveries: no proxies from the environment, no redirects.
+    """An HTTP client fit for deliveries: no proxies from the environment, no redirects, and
+    connections kept alive per checked address and host name (:class:`PinnedPools`).
 
     Proxies would defeat the SSRF pin (the proxy, not us, would choose where to connect).
-    Connections are not kept alive: the pool is keyed by address, so a kept TLS connection to
-    one IP could otherwise carry a request for another host name served from the same IP.
     """
     return httpx.AsyncClient(
         trust_env=False,
         follow_redirects=False,
         timeout=settings.timeout,
-        limits=httpx.Limits(max_connections=None, max_keepalive_connections=0),
+        transport=PinnedPools(grace=settings.timeout + 1),
         headers={"user-agent": USER_AGENT},
     )
 

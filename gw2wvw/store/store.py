@@ -127,6 +127,7 @@ async def open_store(
     echo: bool = False,
     webhooks: WebhookSettings | None = None,
     url_check: UrlCheck | None = None,
+    pool_size: int = 20,
 ) -> AsyncIterator[Store]:
     """Open the store at ``url`` (SQLite or PostgreSQL) for the life of the block.
 
@@ -134,8 +135,9 @@ async def open_store(
     to the bundled game data and roles table. ``webhooks`` sets the failure thresholds and the
     secret grace period (defaults otherwise); ``url_check`` vets webhook URLs before they are
     stored (``gw2wvw.events.url_check(...)``; without one only delivery time checks them).
+    ``pool_size``: the PostgreSQL connections kept in each of the store's two pools.
     """
-    engine = create_engine(url, echo=echo)
+    engine = create_engine(url, echo=echo, pool_size=pool_size)
     # Single-statement reads get their own pool of autocommit connections: switching a pooled
     # connection in and out of autocommit costs round trips on every checkout. An in-memory
     # SQLite database exists only on its one connection, so there it has to be shared.
@@ -144,7 +146,9 @@ async def open_store(
         "",
         ":memory:",
     )
-    reads = engine if in_memory else create_engine(url, echo=echo, autocommit=True)
+    reads = (
+        engine if in_memory else create_engine(url, echo=echo, autocommit=True, pool_size=pool_size)
+    )
     try:
         if migrate:
             await upgrade(engine)

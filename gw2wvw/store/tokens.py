@@ -6,6 +6,7 @@ import hashlib
 import hmac
 import secrets
 import uuid
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -46,6 +47,14 @@ _BY_HASH_FAST = DriverQuery(_BY_HASH)
 def hash_token(token: str) -> str:
     """The stored form of a token: hex SHA-256 (tokens are random, so no slow hash is needed)."""
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Grant:
+    """What a valid token grants: who acts with it, and until when it is valid."""
+
+    actor: Actor
+    expires_at: datetime | None
 
 
 def _read(row: Any) -> TokenRead:
@@ -92,6 +101,12 @@ class TokenRepository(Repository):
 
     async def authenticate(self, token: str, now: datetime | None = None) -> Actor | None:
         """The actor a token stands for, or None if it is unknown, revoked or expired."""
+        grant = await self.grant(token, now)
+        return None if grant is None else grant.actor
+
+    async def grant(self, token: str, now: datetime | None = None) -> Grant | None:
+        """What a token grants (the actor and its expiry), or None if it is unknown, revoked or
+        expired; for callers that cache the answer until it expires."""
         if not token.startswith(TOKEN_PREFIX) or len(token) > 200:
             return None
         digest = hash_token(token)
@@ -110,7 +125,7 @@ class TokenRepository(Repository):
                 await tx.session.execute(
                     update(ApiToken).where(ApiToken.id == row.id).values(last_used_at=moment)
                 )
-        return Actor(user_id=row.user_id, name=row.name)
+        return Grant(Actor(user_id=row.user_id, name=row.name), row.expires_at)
 
     async def list(self, actor: Actor) -> list[TokenRead]:
         """The actor's tokens, newest first, revoked ones included."""

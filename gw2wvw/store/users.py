@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import uuid
 from typing import Any
 
@@ -20,9 +21,18 @@ from gw2wvw.store.tables import CompositionRow, User, utcnow
 HASHER = PasswordHasher()
 """Argon2id with the library's defaults (memory-hard: 64 MiB, 3 passes)."""
 
-# Verifying against a throwaway hash when the name is unknown keeps a failed sign-in as slow
-# as a wrong password, so response times do not reveal which names exist.
-_DECOY = HASHER.hash("not a real password")
+
+@functools.cache
+def _decoy() -> str:
+    """A throwaway hash: verifying against it when the name is unknown keeps a failed sign-in as
+    slow as a wrong password, so response times do not reveal which names exist. Made on first
+    use: hashing takes ~0.1 s, which every process would pay at import otherwise."""
+    return HASHER.hash("not a real password")
+
+
+def _verify(stored: str | None, password: str) -> None:
+    """Check ``password`` against ``stored`` (the decoy when None); raises VerificationError."""
+    HASHER.verify(stored or _decoy(), password)
 
 
 def _read(row: Any) -> UserRead:
@@ -106,9 +116,9 @@ class UserRepository(Repository):
                     )
                 )
             ).first()
-        stored = row.password_hash if row is not None and row.password_hash else _DECOY
+        stored = row.password_hash if row is not None and row.password_hash else None
         try:
-            await asyncio.to_thread(HASHER.verify, stored, password)
+            await asyncio.to_thread(_verify, stored, password)
         except (VerificationError, InvalidHashError):
             return None
         if row is None or not row.password_hash:

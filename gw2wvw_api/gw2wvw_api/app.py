@@ -10,6 +10,7 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.middleware.gzip import GZipMiddleware
+from starlette.types import Receive, Scope, Send
 
 from gw2wvw import gamedata
 from gw2wvw._version import __version__
@@ -20,11 +21,13 @@ from gw2wvw.squad import load_roles
 from gw2wvw.store import Store, open_store
 from gw2wvw_api import problems
 from gw2wvw_api.caching import ResponseCache
+from gw2wvw_api.fastpath import GZIP_MINIMUM, FastPath
 from gw2wvw_api.middleware import HeadAsGet, OneVary
 from gw2wvw_api.problems import Problem, problem_responses
 from gw2wvw_api.routes import accounts, builds, compositions, health, tools, webhooks
 from gw2wvw_api.routes import gamedata as gamedata_routes
 from gw2wvw_api.services import Services
+from gw2wvw_api.tokens import TokenCache
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +66,24 @@ async def _start_dispatcher(
     return dispatcher
 
 
+class Api(FastAPI):
+    """The FastAPI app, with the fast path in front: cached answers go out before any of the
+    framework's middleware, routing or dependency solving runs."""
+
+    fast_path: FastPath
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Answer from the fast path if it can, else as FastAPI does."""
+        if scope["type"] == "http":
+            services: Services | None = getattr(self.state, "services", None)
+            if services is not None:
+                handed_on = await self.fast_path.answer(scope, receive, send, services, self.state)
+                if handed_on is None:
+                    return
+                receive = handed_on
+        await super().__call__(scope, receive, send)
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     """The gw2wvw HTTP API for ``settings`` (default: read from ``GW2WVW_*`` variables)."""
     config = settings or Settings()
@@ -81,6 +102,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 migrate=config.migrate_on_start,
                 webhooks=hooks,
                 url_check=url_check(hooks.allowed_networks),
+                pool_size=config.database_pool_size,
             ) as store,
             AsyncExitStack() as stack,
         ):
@@ -94,11 +116,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 store=store,
                 cache=cache,
                 responses=ResponseCache(cache, config.cache_ttl),
+                tokens=TokenCache(store, cache),
                 dispatcher=dispatcher,
             )
             yield
 
-    app = FastAPI(
+    app = Api(
         title="gw2wvw",
         version=__version__,
         description=DESCRIPTION,
@@ -108,7 +131,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # Any route that reads the database may find it down.
         responses=problem_responses(503),
     )
-    app.add_middleware(GZipMiddleware, minimum_size=500)
+    app.fast_path = FastPath()
+    app.add_middleware(GZipMiddleware, minimum_size=GZIP_MINIMUM)
     # Added after compression, so it wraps it and sees the Vary header that adds.
     app.add_middleware(OneVary)
     app.add_middleware(HeadAsGet)

@@ -30,7 +30,9 @@ class Caller:
     actor: Actor
 
 
-async def _authenticate(services: Services, header: str | None) -> Actor:
+async def authenticate(services: Services, header: str | None) -> Actor:
+    """The actor an ``Authorization`` header stands for (anonymous without one); a 401 problem
+    for anything but a valid bearer token."""
     if header is None:
         return ANONYMOUS
     scheme, _, token = header.strip().partition(" ")
@@ -38,7 +40,7 @@ async def _authenticate(services: Services, header: str | None) -> Actor:
         raise ProblemException(
             401, "invalid_token", "send Authorization: Bearer <token>", headers=_BEARER_CHALLENGE
         )
-    actor = await services.store.tokens.authenticate(token.strip())
+    actor = await services.tokens.authenticate(token.strip())
     if actor is None:
         # A bad token is an error, never a quiet fall-back to anonymous access.
         raise ProblemException(
@@ -65,7 +67,7 @@ async def current_caller(request: Request) -> Caller:
 
 async def _caller(request: Request) -> Caller:
     services: Services = request.app.state.services
-    return Caller(services, await _authenticate(services, request.headers.get("authorization")))
+    return Caller(services, await authenticate(services, request.headers.get("authorization")))
 
 
 async def _user_caller(request: Request) -> Caller:

@@ -87,6 +87,11 @@ class ResponseCache:
         await self.cache.set(key, entry.pack(), lookup.versions, self.ttl)
         return entry
 
+    async def cached(self, key: str, tags: Sequence[str]) -> Entry | None:
+        """The entry stored under ``key`` if it is still valid, without loading anything."""
+        lookup = await self.cache.get(key, tags)
+        return None if lookup.value is None else Entry.unpack(lookup.value)
+
     async def listing(
         self,
         key: str,

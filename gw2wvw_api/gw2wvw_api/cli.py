@@ -6,8 +6,6 @@ from typing import Annotated
 
 import typer
 
-from gw2wvw.settings import Settings
-
 
 def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
@@ -20,6 +18,7 @@ def serve(
     import uvicorn
 
     from gw2wvw.cli._output import console, fail
+    from gw2wvw.settings import Settings
 
     settings = Settings()
     if workers > 1 and settings.redis_url is None:

@@ -60,19 +60,29 @@ def _opaque(etag: str) -> str:
     return match.group(2)
 
 
+def fresh_wanted(cache_control: str) -> bool:
+    """Whether a ``Cache-Control`` request header asks not to be answered from storage."""
+    directives = cache_control.lower()
+    return "no-cache" in directives or "max-age=0" in directives
+
+
 def wants_fresh(request: Request) -> bool:
     """Whether the request asks caches not to answer from storage (``no-cache``)."""
-    directives = request.headers.get("cache-control", "").lower()
-    return "no-cache" in directives or "max-age=0" in directives
+    return fresh_wanted(request.headers.get("cache-control", ""))
+
+
+def matches_none(if_none_match: str | None, etag: str) -> bool:
+    """Whether an ``If-None-Match`` value matches ``etag`` (weak comparison, as RFC 9110 says);
+    raises a 400 problem for a value that is not a list of ETags."""
+    if if_none_match is None:
+        return False
+    tags = _tags(if_none_match)
+    return tags is None or _opaque(etag) in tags
 
 
 def not_modified(request: Request, etag: str) -> bool:
     """Whether ``If-None-Match`` matches ``etag`` (weak comparison, as RFC 9110 says)."""
-    header = request.headers.get("if-none-match")
-    if header is None:
-        return False
-    tags = _tags(header)
-    return tags is None or _opaque(etag) in tags
+    return matches_none(request.headers.get("if-none-match"), etag)
 
 
 def expected_version(request: Request) -> int | None:

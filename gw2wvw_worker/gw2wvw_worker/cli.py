@@ -8,8 +8,6 @@ from typing import Annotated
 
 import typer
 
-from gw2wvw.settings import Settings
-
 
 def worker(
     concurrency: Annotated[
@@ -30,6 +28,7 @@ def worker(
 ) -> None:
     """Deliver webhooks (arq). Needs GW2WVW_REDIS_URL; run as many side by side as you like."""
     from gw2wvw.cli._output import console, fail
+    from gw2wvw.settings import Settings
     from gw2wvw_worker.config import WorkerConfig, max_jobs
     from gw2wvw_worker.runner import check as check_health
     from gw2wvw_worker.runner import run

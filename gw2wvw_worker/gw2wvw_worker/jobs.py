@@ -160,6 +160,7 @@ async def startup(ctx: dict[str, Any]) -> None:
                 settings.resolved_database_url(),
                 webhooks=hooks,
                 url_check=url_check(hooks.allowed_networks),
+                pool_size=settings.database_pool_size,
             )
         )
         owned.append("store")

@@ -89,6 +89,7 @@ async def run(
                     settings.resolved_database_url(),
                     webhooks=hooks,
                     url_check=url_check(hooks.allowed_networks),
+                    pool_size=settings.database_pool_size,
                 )
             )
             client = await stack.enter_async_context(new_client(hooks))

@@ -29,6 +29,7 @@ import pytest
 from fastapi import FastAPI
 from gw2wvw_api.app import create_app
 from gw2wvw_api.caching import ResponseCache
+from gw2wvw_api.tokens import TokenCache
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 from sqlalchemy.engine import make_url
@@ -154,6 +155,7 @@ async def _isolate_redis(app: FastAPI, url: str, stack: AsyncExitStack) -> None:
     services = app.state.services
     services.cache = cache
     services.responses = ResponseCache(cache, services.settings.cache_ttl)
+    services.tokens = TokenCache(services.store, cache)
 
     async def clean() -> None:
         client: Redis = Redis.from_url(url)

@@ -143,6 +143,47 @@ async def test_a_bump_during_a_read_is_not_forgotten(redis_server: RedisServer) 
         await there.close()
 
 
+async def test_a_bump_of_other_tags_during_a_read_keeps_its_near_copy(
+    redis_server: RedisServer,
+) -> None:
+    # Writes to other resources (other tags) land all the time under load: they must not stop
+    # a read from keeping what it learned, or hot entries would never be near.
+    here = RedisCache(redis_server.url, prefix=prefix())
+    try:
+        await settle(here)
+        seen = await here.get("token:x", ["tokens:u"])
+        await here.set("token:x", b"actor", seen.versions, ttl=30)
+        here._near.clear()
+        real_mget = here._redis.mget
+
+        async def mget_then_bump(*args: Any, **kwargs: Any) -> Any:
+            found = await real_mget(*args, **kwargs)
+            await here.bump("build:1", "builds")
+            return found
+
+        here._redis.mget = mget_then_bump  # type: ignore[method-assign]
+        assert (await here.get("token:x", ["tokens:u"])).value == b"actor"
+        here._redis.mget = real_mget  # type: ignore[method-assign]
+        before = redis_server.commands_processed()
+        for _ in range(50):
+            assert (await here.get("token:x", ["tokens:u"])).value == b"actor"
+        assert redis_server.commands_processed() - before <= 3
+        # A bump of everything during a read still keeps nothing.
+        here._near.clear()
+
+        async def mget_then_forget_all(*args: Any, **kwargs: Any) -> Any:
+            found = await real_mget(*args, **kwargs)
+            here._forget()
+            return found
+
+        here._redis.mget = mget_then_forget_all  # type: ignore[method-assign]
+        await here.get("token:x", ["tokens:u"])
+        here._redis.mget = real_mget  # type: ignore[method-assign]
+        assert here._near_hit("token:x", ["tokens:u", "gen"]) is None
+    finally:
+        await here.close()
+
+
 async def test_an_outage_never_fails_a_caller_and_recovery_starts_afresh(
     redis_server: RedisServer,
 ) -> None:

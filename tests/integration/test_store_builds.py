@@ -60,6 +60,26 @@ async def test_create_from_a_chat_code(store: Store, alice: Actor) -> None:
     assert BuildRead.model_validate(event.payload) == created
 
 
+async def test_create_without_tags_stores_what_it_answers(store: Store, alice: Actor) -> None:
+    # On PostgreSQL this is one statement that reads nothing back: the answer, the stored row
+    # and the event must still agree, and the owner's name comes from the database.
+    misnamed = alice.model_copy(update={"name": "not alice"})
+    created = await store.builds.create(misnamed, new(description="d", visibility="public"))
+    assert created.owner.name == "alice"
+    assert (created.tags, created.version, created.description) == ((), 1, "d")
+    assert await store.builds.get(alice, created.id) == created
+    (event,) = await store.outbox.list()
+    assert (event.type, event.owner_id) == ("build.created", alice.user_id)
+    assert BuildRead.model_validate(event.payload) == created
+
+
+async def test_create_for_a_removed_user_is_a_conflict(store: Store) -> None:
+    gone = Actor(user_id=uuid.uuid4(), name="gone")
+    with pytest.raises(Conflict):
+        await store.builds.create(gone, new())
+    assert await store.outbox.list() == []
+
+
 async def test_create_from_a_build_and_canonicalise_legacy_codes(
     store: Store, alice: Actor, data: GameData
 ) -> None:

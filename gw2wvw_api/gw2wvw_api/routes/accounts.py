@@ -146,7 +146,10 @@ async def get_me(request: Request, caller: UserCallerDep) -> Response:
 )
 async def patch_me(caller: UserCallerDep, body: UserUpdate) -> Response:
     """Change the given fields; a new password applies to the next sign-in (tokens stay valid)."""
-    return written_json(await caller.services.store.users.update(caller.actor, body))
+    changed = await caller.services.store.users.update(caller.actor, body)
+    # The tokens' cached answers name the user: they are read again.
+    await caller.services.tokens.changed(changed.id)
+    return written_json(changed)
 
 
 @router.delete(
@@ -227,4 +230,8 @@ async def revoke_token(caller: UserCallerDep, token_id: uuid.UUID) -> Response:
 
     Answers 200 with the revoked token rather than 204, since the token is not gone.
     """
-    return written_json(await caller.services.store.tokens.revoke(caller.actor, token_id))
+    services, actor = caller.services, caller.actor
+    revoked = await services.store.tokens.revoke(actor, token_id)
+    assert actor.user_id is not None
+    await services.tokens.changed(actor.user_id)
+    return written_json(revoked)

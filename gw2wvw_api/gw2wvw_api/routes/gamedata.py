@@ -196,6 +196,10 @@ class Catalog:
         items = self.items(kind)
         return b"[" + b",".join(items[i].body for i in idents if i in items) + b"]"
 
+    def prepared(self, name: str) -> Representation | None:
+        """The document ``name`` if it was made already (None otherwise)."""
+        return self._documents.get(name)
+
     def document(self, name: str, make: Callable[[], bytes]) -> Representation:
         """A whole-resource body, made once."""
         found = self._documents.get(name)

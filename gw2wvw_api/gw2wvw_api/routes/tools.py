@@ -135,7 +135,7 @@ def _invalid(path: str, code: str, message: str) -> ProblemException:
     )
 
 
-def _decode(code: str, data: GameData) -> Build:
+def decode_body(code: str, data: GameData) -> Build:
     """The build of ``code``; a 422 at ``/body/chat_code`` when it cannot be read."""
     try:
         return Build.from_chat_code(code, data)
@@ -166,7 +166,7 @@ async def decode_chat_code(
 ) -> Response:
     """The build of a chat code with names beside its ids (as ``gw2wvw build decode --json``)."""
     data = services.store.data
-    return _json(describe(_decode(body.chat_code, data), data))
+    return _json(describe(decode_body(body.chat_code, data), data))
 
 
 @router.post(
@@ -180,7 +180,7 @@ async def validate_build(
 ) -> Response:
     """Every problem of a build, valid or not (a report: 200 either way; unreadable input 422)."""
     data = services.store.data
-    build = body.build if body.chat_code is None else _decode(body.chat_code, data)
+    build = body.build if body.chat_code is None else decode_body(body.chat_code, data)
     assert build is not None
     report = validate(build, data)
     return _json(

@@ -1,0 +1,137 @@
+"""Bearer tokens answered from the cache: revocation still takes effect at once, everywhere."""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+import uuid
+from collections.abc import AsyncIterator
+from datetime import timedelta
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from gw2wvw_api.caching import ResponseCache
+from gw2wvw_api.tokens import TokenCache
+from redis.asyncio import Redis
+
+from gw2wvw.cache import RedisCache
+from gw2wvw.store import Actor, TokenCreate
+from gw2wvw.store.tables import utcnow
+from tests.api.conftest import Account, AppFactory, Backend, client_for, store_of
+
+
+async def _me(client: httpx.AsyncClient, token: str) -> int:
+    response = await client.get("/v1/me", headers={"Authorization": f"Bearer {token}"})
+    return response.status_code
+
+
+async def _refused_soon(client: httpx.AsyncClient, token: str, within: float = 1.0) -> bool:
+    """Whether ``token`` answers 401 within ``within`` seconds (the invalidation travels over
+    Redis pub/sub to the other process's listener)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + within
+    while loop.time() < deadline:
+        if await _me(client, token) == 401:
+            return True
+        await asyncio.sleep(0.005)
+    return False
+
+
+async def _revoke_in_the_database(app: FastAPI, account: Account, token_id: object) -> None:
+    """Revoke behind the API's back: nothing tells the cache."""
+    await store_of(app).tokens.revoke(account.actor, token_id)  # type: ignore[arg-type]
+
+
+async def test_a_token_is_answered_from_the_cache_and_revoking_it_refuses_it_at_once(
+    app: FastAPI, client: httpx.AsyncClient, alice: Account
+) -> None:
+    store = store_of(app)
+    cached = await store.tokens.create(alice.actor, TokenCreate(name="cached"))
+    for _ in range(3):
+        assert await _me(client, cached.token) == 200
+    # Proof that the answer now comes from the cache: a revocation the API does not see.
+    await _revoke_in_the_database(app, alice, cached.id)
+    assert await _me(client, cached.token) == 200
+    # Through the API, a revocation is seen by the very next request.
+    other = await store.tokens.create(alice.actor, TokenCreate(name="other"))
+    for _ in range(3):
+        assert await _me(client, other.token) == 200
+    revoked = await client.delete(f"/v1/tokens/{other.id}", headers=alice.headers)
+    assert revoked.status_code == 200
+    assert await _me(client, other.token) == 401
+    # Changing the account forgets its cached tokens too (the stale one is refused now).
+    changed = await client.patch("/v1/me", headers=alice.headers, json={"display_name": "Al"})
+    assert changed.status_code == 200
+    assert await _me(client, cached.token) == 401
+    assert await _me(client, alice.token) == 200
+
+
+async def test_a_cached_token_is_refused_once_it_expires(
+    app: FastAPI, client: httpx.AsyncClient, alice: Account
+) -> None:
+    expiring = await store_of(app).tokens.create(
+        alice.actor, TokenCreate(expires_at=utcnow() + timedelta(seconds=1.5))
+    )
+    for _ in range(3):
+        assert await _me(client, expiring.token) == 200
+    await asyncio.sleep(1.6)
+    assert await _me(client, expiring.token) == 401
+
+
+async def test_a_deleted_account_s_tokens_are_refused(
+    client: httpx.AsyncClient, alice: Account
+) -> None:
+    for _ in range(3):
+        assert await _me(client, alice.token) == 200
+    assert (await client.delete("/v1/me", headers=alice.headers)).status_code == 204
+    assert await _me(client, alice.token) == 401
+
+
+@pytest.fixture
+async def two_apps(backend: Backend, make_app: AppFactory) -> AsyncIterator[list[FastAPI]]:
+    """Two API processes' apps on one database and one Redis cache (PostgreSQL backend)."""
+    assert backend.redis_url is not None
+    apps = [await make_app(), await make_app()]
+    prefix = f"gw2wvw-test:{secrets.token_hex(8)}:"
+    caches = [RedisCache(backend.redis_url, prefix=prefix) for _ in apps]
+    for app, cache in zip(apps, caches, strict=True):
+        services = app.state.services
+        services.cache = cache
+        services.responses = ResponseCache(cache, services.settings.cache_ttl)
+        services.tokens = TokenCache(services.store, cache)
+    try:
+        yield apps
+    finally:
+        client: Redis = Redis.from_url(backend.redis_url)
+        keys = [key async for key in client.scan_iter(match=prefix + "*")]
+        if keys:
+            await client.delete(*keys)
+        await client.aclose()
+        for cache in caches:
+            await cache.close()
+
+
+# Two processes share a cache only through Redis, which the PostgreSQL backend has.
+@pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
+async def test_revoking_in_one_process_refuses_the_token_in_the_other(
+    two_apps: list[FastAPI],
+) -> None:
+    first, second = two_apps
+    store = store_of(first)
+    async with client_for(first) as one, client_for(second) as two:
+        signed_up = await one.post("/v1/users", json={"name": "ann", "password": "pass phrase 1"})
+        assert signed_up.status_code == 201
+        owner = signed_up.json()["token"]["token"]
+        user_id = signed_up.json()["user"]["id"]
+        actor = Actor(user_id=uuid.UUID(user_id), name="ann")
+        token = await store.tokens.create(actor, TokenCreate(name="bot"))
+        for _ in range(3):
+            assert await _me(one, token.token) == 200
+            assert await _me(two, token.token) == 200
+        revoked = await two.delete(
+            f"/v1/tokens/{token.id}", headers={"Authorization": f"Bearer {owner}"}
+        )
+        assert revoked.status_code == 200
+        assert await _refused_soon(one, token.token)
+        assert await _me(two, token.token) == 401
