@@ -11,7 +11,6 @@ from rich.table import Table
 from rich.text import Text
 
 from gw2wvw.cli._output import console, fail, print_json
-from gw2wvw.gamedata.errors import SyncError
 from gw2wvw.gamedata.snapshot import ENDPOINTS, FILENAME
 
 if TYPE_CHECKING:
@@ -105,7 +104,8 @@ def sync_command(
     ] = False,
 ) -> None:
     """Fetch the game data from the GW2 API and replace the synced snapshot."""
-    from gw2wvw.gamedata.sync import SyncError, sync
+    from gw2wvw.gamedata.errors import SyncError
+    from gw2wvw.gamedata.sync import sync
     from gw2wvw.settings import Settings
 
     settings = Settings()
