@@ -12,6 +12,7 @@ from gw2wvw.events import Dispatcher
 from gw2wvw.settings import Settings
 from gw2wvw.store import Store
 from gw2wvw_api.caching import ResponseCache
+from gw2wvw_api.throttle import Throttle
 
 
 @dataclass
@@ -22,6 +23,7 @@ class Services:
     store: Store
     cache: Cache
     responses: ResponseCache
+    throttle: Throttle
     dispatcher: Dispatcher | None = None
     """The in-process webhook dispatcher (embedded mode, no Redis); None when workers deliver."""
 

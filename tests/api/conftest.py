@@ -29,6 +29,7 @@ import pytest
 from fastapi import FastAPI
 from gw2wvw_api.app import create_app
 from gw2wvw_api.caching import ResponseCache
+from gw2wvw_api.throttle import Throttle
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 from sqlalchemy.engine import make_url
@@ -36,6 +37,7 @@ from sqlalchemy.engine import make_url
 from gw2wvw.cache import RedisCache
 from gw2wvw.settings import Settings
 from gw2wvw.store import Actor, Store, TokenCreate, UserCreate
+from gw2wvw.store.schemas import SCOPES
 from tests.support.databases import (
     TABLES,
     create_postgres_database,
@@ -154,6 +156,8 @@ async def _isolate_redis(app: FastAPI, url: str, stack: AsyncExitStack) -> None:
     services = app.state.services
     services.cache = cache
     services.responses = ResponseCache(cache, services.settings.cache_ttl)
+    await services.throttle.close()
+    services.throttle = Throttle(services.settings, url, prefix=prefix + "throttle")
 
     async def clean() -> None:
         client: Redis = Redis.from_url(url)
@@ -164,6 +168,7 @@ async def _isolate_redis(app: FastAPI, url: str, stack: AsyncExitStack) -> None:
         finally:
             await client.aclose()
             await cache.close()
+            await services.throttle.close()
 
     stack.push_async_callback(clean)
 
@@ -212,11 +217,12 @@ def store_of(app: FastAPI) -> Store:
 
 
 async def add_user(app: FastAPI, name: str) -> Account:
-    """A user with a token, made through the store: fast (no password, so no Argon2 hash)."""
+    """A user with a token of every scope, made through the store: fast (no password, so no
+    Argon2 hash)."""
     store = store_of(app)
     user = await store.users.create(UserCreate(name=name))
     actor = Actor(user_id=user.id, name=user.name)
-    token = await store.tokens.create(actor, TokenCreate(name="tests"))
+    token = await store.tokens.create(actor, TokenCreate(name="tests", scopes=SCOPES))
     return Account(user.id, user.name, token.token)
 
 
