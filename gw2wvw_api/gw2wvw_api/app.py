@@ -175,6 +175,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             }
             # Each operation names what it needs (auth.security); game data needs nothing.
             schema["security"] = [{}]
+            insufficient = problem_responses(403)[403]
+            for operations in schema["paths"].values():
+                for operation in operations.values():
+                    scoped = any(
+                        requirement.get("bearer") for requirement in operation.get("security", [])
+                    )
+                    if scoped:
+                        # A token without the scope answers 403 insufficient_scope.
+                        operation["responses"].setdefault("403", insufficient)
             app.openapi_schema = schema
         return app.openapi_schema
 
