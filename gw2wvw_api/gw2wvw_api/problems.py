@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -156,7 +157,7 @@ _PLAIN = {
 }
 
 
-def plain_message(error: dict[str, Any]) -> str:
+def plain_message(error: Mapping[str, Any]) -> str:
     """The message of a Pydantic error without framework wording ("Value error, ...")."""
     kind = str(error["type"])
     if kind in ("value_error", "assertion_error"):

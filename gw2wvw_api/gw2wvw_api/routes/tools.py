@@ -31,8 +31,9 @@ from gw2wvw.squad import (
 from gw2wvw.squad.targets import targets_for
 from gw2wvw.store import CompositionCreate, MemberIn, PartyIn
 from gw2wvw.store.schemas import Tag, Visibility
+from gw2wvw.text import Line, Paragraph
 from gw2wvw_api.auth import ToolActorDep, require_scope, security
-from gw2wvw_api.problems import ProblemError, ProblemException, problem_responses
+from gw2wvw_api.problems import ProblemError, ProblemException, plain_message, problem_responses
 from gw2wvw_api.services import ServicesDep
 
 router = APIRouter(prefix="/v1/tools", tags=["tools"])
@@ -86,8 +87,8 @@ class EvaluateRequest(_In):
 class SaveAs(_In):
     """How to store a built squad as a composition."""
 
-    name: str = Field(min_length=1, max_length=100)
-    description: str = Field(default="", max_length=2000)
+    name: Line = Field(min_length=1, max_length=100)
+    description: Paragraph = Field(default="", max_length=2000)
     visibility: Visibility = "private"
     tags: tuple[Tag, ...] = Field(default=(), max_length=10)
 
@@ -152,6 +153,30 @@ def _decode(code: str, data: GameData) -> Build:
 def _json(model: BaseModel, status: int = 200, headers: dict[str, str] | None = None) -> Response:
     return Response(
         model.model_dump_json(), status_code=status, media_type="application/json", headers=headers
+    )
+
+
+def _composition(
+    body: BuildSquadRequest, plan: SquadPlan, targets: Targets | None
+) -> CompositionCreate:
+    """The composition that stores ``plan`` as ``body.save`` asks (custom ``targets``, if any)."""
+    assert body.save is not None
+    return CompositionCreate(
+        name=body.save.name,
+        description=body.save.description,
+        visibility=body.save.visibility,
+        tags=body.save.tags,
+        mode="custom" if targets is not None else body.mode,
+        targets=targets,
+        parties=tuple(
+            PartyIn(
+                members=tuple(
+                    MemberIn(player=m.player, archetype=m.archetype, commander=m.commander)
+                    for m in party
+                )
+            )
+            for party in plan.parties
+        ),
     )
 
 
@@ -273,23 +298,13 @@ async def build_best_squad(
     if body.save is None or plan.status == "infeasible":
         return _json(SquadPlanRead(**dict(plan)))
     custom = body.targets is not None or bool(body.weights)
-    new = CompositionCreate(
-        name=body.save.name,
-        description=body.save.description,
-        visibility=body.save.visibility,
-        tags=body.save.tags,
-        mode="custom" if custom else body.mode,
-        targets=targets if custom else None,
-        parties=tuple(
-            PartyIn(
-                members=tuple(
-                    MemberIn(player=m.player, archetype=m.archetype, commander=m.commander)
-                    for m in party
-                )
-            )
-            for party in plan.parties
-        ),
-    )
+    try:
+        new = _composition(body, plan, targets if custom else None)
+    except ValidationError as error:  # e.g. a roster name that cannot be stored
+        first = error.errors()[0]
+        where = "/".join(str(part) for part in first["loc"])
+        message = f"the plan cannot be saved: {where}: {plain_message(first)}"
+        raise _invalid("/body/roster", "not_storable", message) from error
     stored = await services.store.compositions.create(actor, new)
     await services.responses.changed("composition", stored.id)
     return _json(
