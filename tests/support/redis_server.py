@@ -8,6 +8,7 @@ on the machine notices.
 from __future__ import annotations
 
 import shutil
+import signal
 import socket
 import subprocess
 import time
@@ -75,6 +76,16 @@ class RedisServer:
             self.process.kill()
             self.process.wait(5)
             self.process = None
+
+    def pause(self) -> None:
+        """Stall it (SIGSTOP): connections stay open and nothing answers."""
+        assert self.process is not None
+        self.process.send_signal(signal.SIGSTOP)
+
+    def resume(self) -> None:
+        """Let a paused server go on (SIGCONT)."""
+        assert self.process is not None
+        self.process.send_signal(signal.SIGCONT)
 
     def commands_processed(self) -> int:
         """The server's count of commands so far (INFO stats)."""
