@@ -13,7 +13,6 @@ Outside CI a missing PostgreSQL or Redis skips the second; in CI (``CI`` set) it
 from __future__ import annotations
 
 import asyncio
-import os
 import secrets
 import shutil
 import uuid
@@ -45,6 +44,7 @@ from tests.support.databases import (
     sqlite_template,
     unavailable,
 )
+from tests.support.redis_server import SHARED_REDIS_URL
 
 # Published WvW builds (sources: the pack's wvw-roles-reference.json and codes.txt), as in
 # tests/integration/test_store_builds.py.
@@ -57,8 +57,8 @@ BAD_PET = "[&DQQILxk+BRsJEwAAvQAAALkAAADmEgAAtBIAADxAAAAAAAAAAAAAAAAAAAA=]"
 RENEGADE = "[&DQkPPQMZPyrcEdwRBhIGEisSKxLUEdQRyhHKEQUCAwLUESsSBhIGEisS1BECawBaAAA=]"
 """A valid Renegade, an elite specialization the roles table has no archetype for."""
 
-REDIS_URL = os.environ.get("GW2WVW_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
-"""The Redis the ``postgresql`` variant caches in."""
+REDIS_URL = SHARED_REDIS_URL
+"""The Redis the ``postgresql`` variant caches in (``GW2WVW_TEST_REDIS_URL``)."""
 
 PASSWORD = "correct horse battery"
 """The password :func:`sign_up` gives accounts."""

@@ -9,9 +9,8 @@ import httpx
 from fastapi import FastAPI
 from sqlalchemy import update
 
-from gw2wvw.store.tables import ApiToken
-
 from gw2wvw.store import BuildCreate, CompositionCreate, TokenCreate, UserCreate, UserRead
+from gw2wvw.store.tables import ApiToken
 from tests.api.conftest import (
     FIREBRAND,
     PASSWORD,

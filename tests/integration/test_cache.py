@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
+from redis.asyncio import Redis
 
 from gw2wvw.cache import NEAR_MAX_AGE, Cache, MemoryCache, RedisCache, open_cache
 from tests.support.redis_server import RedisServer, require_shared_redis
@@ -23,9 +24,18 @@ async def cache(request: pytest.FixtureRequest) -> AsyncIterator[Cache]:
     if request.param == "memory":
         yield MemoryCache(max_entries=3)
         return
-    opened = RedisCache(require_shared_redis(), prefix=prefix())
+    url, name = require_shared_redis(), prefix()
+    opened = RedisCache(url, prefix=name)
     yield opened
     await opened.close()
+    # Tag counters never expire on their own: remove what this test wrote to the shared Redis.
+    client: Redis = Redis.from_url(url)
+    try:
+        keys = [key async for key in client.scan_iter(match=name + "*")]
+        if keys:
+            await client.delete(*keys)
+    finally:
+        await client.aclose()
 
 
 async def test_a_stored_entry_is_served_until_a_tag_moves(cache: Cache) -> None:

@@ -17,7 +17,6 @@ from gw2wvw.store import (
     BuildQuery,
     BuildRead,
     CompositionCreate,
-    Conflict,
     NotFound,
     PermissionDenied,
     Store,

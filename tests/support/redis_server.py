@@ -7,6 +7,7 @@ on the machine notices.
 
 from __future__ import annotations
 
+import os
 import shutil
 import signal
 import socket
@@ -18,8 +19,9 @@ import redis
 
 from tests.support.databases import unavailable
 
-SHARED_REDIS_URL = "redis://127.0.0.1:6379/0"
-"""The machine's Redis (tests use their own key prefixes on it)."""
+SHARED_REDIS_URL = os.environ.get("GW2WVW_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+"""The machine's Redis, database included (``GW2WVW_TEST_REDIS_URL``); tests use key prefixes
+of their own on it and remove their keys."""
 
 
 def free_port() -> int:
