@@ -6,7 +6,7 @@ from pydantic import BaseModel, ConfigDict
 
 from gw2wvw.builds.chatcodes import build_to_chat_code
 from gw2wvw.builds.errors import BuildError
-from gw2wvw.builds.model import Build, Legends, Pets, SkillBar, TraitLine
+from gw2wvw.builds.model import Build, Legends, Pets, SkillBar, Skills, TraitLine
 from gw2wvw.gamedata import GameData
 
 
@@ -137,4 +137,25 @@ def view(build: Build, data: GameData) -> BuildView:
             for legend in legend_ids
             if legend in data.legends and data.legends[legend].swap in data.skills
         },
+    )
+
+
+def build_of(shown: BuildView) -> Build:
+    """The build a view describes: what ``gw2wvw build decode --json`` prints, read back."""
+    lines = tuple(
+        TraitLine(id=line.id, traits=line.traits) if line.id is not None else None
+        for line in shown.specializations
+    )
+    return Build(
+        profession=shown.profession,
+        specializations=(lines[0], lines[1], lines[2]),
+        skills=Skills(
+            terrestrial=SkillBar(**shown.skills.terrestrial.model_dump()),
+            aquatic=SkillBar(**shown.skills.aquatic.model_dump()),
+        ),
+        weapons=shown.weapons,
+        pets=shown.pets,
+        legends=shown.legends,
+        skill_overrides=shown.skill_overrides,
+        stats=shown.stats,
     )

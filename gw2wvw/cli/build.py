@@ -12,7 +12,7 @@ from pydantic import ValidationError
 from rich.table import Table
 
 from gw2wvw.builds import Build, BuildError, ValidationReport, validate
-from gw2wvw.builds.view import BuildView, view
+from gw2wvw.builds.view import BuildView, build_of, view
 from gw2wvw.chatcode import ChatCodeError
 from gw2wvw.cli._context import current_gamedata
 from gw2wvw.cli._output import console, fail, print_json
@@ -49,6 +49,8 @@ def _build_from_text(text: str, data: GameData) -> Build:
     try:
         if text.startswith("[&"):
             return Build.from_chat_code(text, data)
+        if '"skill_names"' in text:  # what ``build decode --json`` prints
+            return build_of(BuildView.model_validate_json(text))
         return Build.model_validate_json(text)
     except (ChatCodeError, BuildError) as exc:
         fail(str(exc))
@@ -150,9 +152,12 @@ def decode(
 
 @app.command()
 def encode(
-    source: Annotated[str, typer.Argument(help="Build JSON file, or - for standard input.")] = "-",
+    source: Annotated[
+        str,
+        typer.Argument(help="Build JSON (or what build decode --json prints) file, or -."),
+    ] = "-",
 ) -> None:
-    """Encode a build written as JSON into its chat code."""
+    """Encode a build written as JSON (or decode's --json output) into its chat code."""
     data = current_gamedata()
     build = _build_from_text(_read(source), data)
     try:
