@@ -138,8 +138,8 @@ def schemathesis(session: nox.Session, database: str) -> None:
     operations on ids reach their logic. Every operation but the deletes runs on the first set,
     then the deletes on the second. Settings (seed, cases per operation, checks, auth) live in
     tests/e2e/schemathesis.toml. Fails on any 5xx, any answer that breaks its documented
-    schema, status, headers or media type, any invalid request that is accepted, and any
-    operation that mostly rejected what the schema let it generate.
+    schema, status, headers or media type, any invalid request that is accepted, and on the
+    warnings tests/e2e/schemathesis.toml names.
     ``nox -s schemathesis -- --max-examples 5`` passes options through.
     """
     sync(session)
