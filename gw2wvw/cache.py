@@ -36,6 +36,11 @@ _GENERATION = "gen"
 GENERATION = _GENERATION
 """The tag every entry carries: bumping it invalidates the whole cache."""
 
+NEAR_MAX_AGE = 0.5
+"""Seconds a process trusts tag versions it read from Redis without reading them again: the
+longest it serves a near copy that an invalidation it never received (Redis stalled) should
+have removed."""
+
 
 @dataclass(frozen=True)
 class Lookup:
@@ -140,7 +145,7 @@ class RedisCache:
         timeout: float = 0.25,
         backoff: float = 1.0,
         near_entries: int = 10_000,
-        near_max_age: float = 2.0,
+        near_max_age: float = NEAR_MAX_AGE,
     ) -> None:
         self._redis: aioredis.Redis = aioredis.Redis.from_url(
             url,

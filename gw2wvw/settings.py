@@ -142,6 +142,22 @@ class Settings(BaseSettings):
     migrate_on_start: bool = True
     """Whether the API upgrades the database schema when it starts."""
 
+    # Throttling (sliding windows such as "5/minute" or "20 per 10 minutes"; the API reads them).
+    throttle_sign_in: str = "5/minute"
+    """Sign-in attempts per account from one client address (a correct password clears it)."""
+
+    throttle_sign_in_account: str = "20/10 minutes"
+    """Sign-in attempts per account from all addresses together."""
+
+    throttle_sign_in_address: str = "50/10 minutes"
+    """Sign-in attempts from one client address, whatever the account."""
+
+    throttle_sign_up: str = "10/hour"
+    """Sign-ups from one client address."""
+
+    throttle_tokens: str = "30/hour"
+    """New API tokens per account."""
+
     # Webhooks: see WebhookSettings for what each means; ``webhooks`` gathers them.
     webhook_allowed_networks: Networks = ()
     """``GW2WVW_WEBHOOK_ALLOWED_NETWORKS``: comma-separated CIDRs webhooks may target."""

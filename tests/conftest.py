@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from gw2wvw import gamedata
+from tests.support.databases import drop_leftover_databases
 from tests.support.redis_server import RedisServer
 
 REPO = Path(__file__).resolve().parent.parent
@@ -51,3 +52,8 @@ def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
     server.start()
     yield server
     server.stop()
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Leave nothing behind: databases of this run that a failed test did not drop."""
+    drop_leftover_databases()

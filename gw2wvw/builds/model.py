@@ -6,6 +6,8 @@ from typing import TYPE_CHECKING, Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from gw2wvw.text import Line, Paragraph
+
 if TYPE_CHECKING:
     from gw2wvw.gamedata import GameData
 
@@ -89,8 +91,11 @@ class Build(_Frozen):
     with :func:`gw2wvw.builds.validate`, and share it with :meth:`to_chat_code`.
     """
 
-    profession: str = Field(
-        min_length=1, max_length=32, description="Profession id, e.g. Guardian."
+    profession: Line = Field(
+        min_length=1,
+        max_length=32,
+        description="Profession id, e.g. Guardian.",
+        examples=["Guardian"],
     )
     specializations: tuple[TraitLine | None, TraitLine | None, TraitLine | None] = (
         None,
@@ -98,15 +103,15 @@ class Build(_Frozen):
         None,
     )
     skills: Skills = Skills()
-    weapons: tuple[Annotated[str, Field(min_length=1, max_length=32)], ...] = Field(
+    weapons: tuple[Annotated[Line, Field(min_length=1, max_length=32)], ...] = Field(
         default=(), max_length=16, description="Weapon type names, e.g. Staff."
     )
     pets: Pets | None = None
     legends: Legends | None = None
     skill_overrides: tuple[Id, ...] = Field(default=(), max_length=16)
     stats: OptionalId = Field(default=None, description="Item stat combination id.")
-    name: str | None = Field(default=None, max_length=100)
-    notes: str | None = Field(default=None, max_length=2000)
+    name: Line | None = Field(default=None, max_length=100)
+    notes: Paragraph | None = Field(default=None, max_length=2000)
 
     @classmethod
     def from_chat_code(cls, code: str, data: GameData) -> Build:

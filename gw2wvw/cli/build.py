@@ -173,9 +173,12 @@ def decode(
 
 @app.command()
 def encode(
-    source: Annotated[str, typer.Argument(help="Build JSON file, or - for standard input.")] = "-",
+    source: Annotated[
+        str,
+        typer.Argument(help="Build JSON (or what build decode --json prints) file, or -."),
+    ] = "-",
 ) -> None:
-    """Encode a build written as JSON into its chat code."""
+    """Encode a build written as JSON (or decode's --json output) into its chat code."""
     from gw2wvw.builds import BuildError
 
     data = current_gamedata()

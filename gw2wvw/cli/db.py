@@ -32,10 +32,14 @@ UrlOption = Annotated[
 
 def _run(url: str | None, action: Callable[[AsyncEngine], Awaitable[T]]) -> T:
     from gw2wvw.settings import Settings
-    from gw2wvw.store.engine import create_engine
+    from gw2wvw.store.engine import create_engine, normalise_url
     from gw2wvw.store.errors import StoreError
 
     target = url or Settings().resolved_database_url()
+    try:
+        normalise_url(target)
+    except StoreError as error:  # not a URL, or not a database gw2wvw speaks: bad input
+        fail(str(error))
     if target.startswith("sqlite") and ":///" in target:
         folder = Path(target.split(":///", 1)[1]).parent
         try:

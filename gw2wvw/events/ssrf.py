@@ -236,7 +236,8 @@ async def check_url(
             shown = host if str(address) == host else f"{host} resolves to {address}, which"
             raise ForbiddenTarget(
                 "forbidden_address",
-                f"{shown} is not a public address ({reason}); webhooks may only target those",
+                f"{shown} is not a public address ({reason}); webhooks may only target "
+                "those, unless GW2WVW_WEBHOOK_ALLOWED_NETWORKS names its network",
                 url,
             )
     return ResolvedTarget(url, scheme, host, port, target, addresses[0], addresses)

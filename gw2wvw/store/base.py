@@ -7,13 +7,13 @@ from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Executable, Row, insert
+from sqlalchemy import Executable, Row, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from gw2wvw.store.errors import Unauthenticated
+from gw2wvw.store.errors import ErrorDetail, Unauthenticated, ValidationFailed
 from gw2wvw.store.ids import uuid7
 from gw2wvw.store.schemas import Actor
-from gw2wvw.store.tables import Base, utcnow
+from gw2wvw.store.tables import Base, User, utcnow
 
 if TYPE_CHECKING:
     from gw2wvw.store.store import Store
@@ -71,6 +71,18 @@ class Repository:
         if self._joined is not None:
             return list((await self._joined.session.execute(statement, params)).all())
         return await self.store.fetch(statement, params)
+
+    async def _check_owner(self, name: str) -> None:
+        """Raise ValidationFailed at ``/owner`` unless a user of that name (any case) exists.
+
+        Listings call it when a filter by owner found nothing: a misspelt name is an error,
+        not an empty page.
+        """
+        found = await self._fetch_rows(select(User.id).where(User.name_key == name.casefold()), {})
+        if not found:
+            raise ValidationFailed(
+                [ErrorDetail("/owner", "unknown_user", f"there is no user named {name!r}")]
+            )
 
 
 @asynccontextmanager

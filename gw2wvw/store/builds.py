@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections import OrderedDict
+from collections.abc import MutableSequence, Sequence
 from typing import Any
 
 from sqlalchemy import (
@@ -30,6 +31,7 @@ from gw2wvw.builds import Build, BuildError, validate
 from gw2wvw.chatcode import ChatCodeError
 from gw2wvw.squad import Member
 from gw2wvw.store.base import Repository, Transaction, require_user
+from gw2wvw.store.compositions import CompositionRepository
 from gw2wvw.store.driver import DriverQuery
 from gw2wvw.store.errors import (
     Conflict,
@@ -55,11 +57,13 @@ from gw2wvw.store.tables import (
     BuildRow,
     BuildTag,
     CompositionMember,
+    CompositionRow,
     OutboxEvent,
     User,
     utcnow,
 )
 from gw2wvw.store.tags import has_tag, replace_links
+from gw2wvw.text import did_you_mean
 
 _COLUMNS = (
     BuildRow.id,
@@ -353,9 +357,20 @@ class BuildRepository(Repository):
             ):
                 statement = statement.where(BuildRow.visibility == "public")
         if query.profession is not None:
-            statement = statement.where(BuildRow.profession == query.profession)
+            statement = statement.where(BuildRow.profession == self._profession(query.profession))
         if query.elite_specialization is not None:
-            statement = statement.where(BuildRow.elite_specialization == query.elite_specialization)
+            elite = self.store.data.specializations.get(query.elite_specialization)
+            if elite is None or not elite.elite:
+                raise ValidationFailed(
+                    [
+                        ErrorDetail(
+                            "/elite_specialization",
+                            "unknown_elite_specialization",
+                            f"{query.elite_specialization} is not an elite specialization's id",
+                        )
+                    ]
+                )
+            statement = statement.where(BuildRow.elite_specialization == elite.id)
         if query.tag is not None:
             statement = statement.where(
                 has_tag(BuildTag, BuildTag.build_id, BuildRow.id, query.tag)
@@ -367,6 +382,8 @@ class BuildRepository(Repository):
             statement = statement.where(after)
         statement = statement.order_by(*order).limit(query.limit + 1)
         rows = await self._fetch_rows(statement, {})
+        if not rows and query.owner is not None:
+            await self._check_owner(query.owner)
         items = [_read(row) for row in rows[: query.limit]]
         cursor = None
         if len(rows) > query.limit:
@@ -375,6 +392,22 @@ class BuildRepository(Repository):
             value = {"created": last.created_at, "updated": last.updated_at, "name": last.name}
             cursor = encode_cursor(query.sort, value[key], last.id)
         return Page[BuildRead](items=tuple(items), next_cursor=cursor)
+
+    def _profession(self, given: str) -> str:
+        """The profession ``given`` names in any case; ValidationFailed with a hint otherwise."""
+        names = list(self.store.data.professions)
+        for name in names:
+            if name.casefold() == given.casefold():
+                return name
+        raise ValidationFailed(
+            [
+                ErrorDetail(
+                    "/profession",
+                    "unknown_profession",
+                    f"there is no profession {given!r}{did_you_mean(given, names)}",
+                )
+            ]
+        )
 
     async def _owned(self, tx: Transaction, actor: Actor, build_id: uuid.UUID) -> BuildRead:
         current = await self._fetch(tx, actor, build_id)
@@ -388,11 +421,15 @@ class BuildRepository(Repository):
         build_id: uuid.UUID,
         changes: BuildCreate | BuildPatch,
         expected_version: int | None = None,
+        *,
+        detached: MutableSequence[uuid.UUID] | None = None,
     ) -> BuildRead:
         """Replace (BuildCreate) or patch (BuildPatch) a build; emits ``build.updated``.
 
         With ``expected_version``, a build at another version raises VersionConflict and
         changes nothing; without it, the change applies to whatever version is current.
+        Others' compositions where the changed build plays no archetype keep the one it played
+        (see :meth:`_still_plays`); their ids are added to ``detached`` when it is given.
         """
         owner = require_user(actor)
         for _ in range(_RETRIES):
@@ -407,7 +444,11 @@ class BuildRepository(Repository):
                     raise VersionConflict("build", build_id, expected_version, current.version)
                 values = self._changed(changes)
                 if "data" in values:
-                    await self._still_plays(tx, build_id, Build.model_validate(values["data"]))
+                    others = await self._still_plays(
+                        tx, owner, build_id, Build.model_validate(values["data"])
+                    )
+                    if detached is not None:
+                        detached.extend(others)
                 result = await tx.session.execute(
                     update(BuildRow)
                     .where(BuildRow.id == build_id, BuildRow.version == current.version)
@@ -431,19 +472,39 @@ class BuildRepository(Repository):
                 raise VersionConflict("build", build_id, expected_version, expected_version + 1)
         raise Conflict(f"build {build_id} keeps changing; try again")
 
-    async def _still_plays(self, tx: Transaction, build_id: uuid.UUID, build: Build) -> None:
-        """Refuse a change that leaves a composition member using this build with no archetype."""
+    async def _still_plays(
+        self, tx: Transaction, owner: uuid.UUID, build_id: uuid.UUID, build: Build
+    ) -> Sequence[uuid.UUID]:
+        """Keep every composition member that uses this build playing an archetype.
+
+        In the owner's own compositions a change that leaves a member with none is refused
+        (Conflict, naming the composition); in others' the member keeps the archetype the build
+        played until now (others' items are never named, and never stop a change). Returns the
+        ids of others' compositions changed so.
+        """
         uses = await tx.session.execute(
-            select(CompositionMember.composition_id, CompositionMember.role)
+            select(
+                CompositionMember.composition_id, CompositionMember.role, CompositionRow.owner_id
+            )
+            .join(CompositionRow, CompositionRow.id == CompositionMember.composition_id)
             .where(CompositionMember.build_id == build_id)
             .distinct()
         )
-        for composition_id, role in uses:
-            if Member(build=build, role=role).resolve(self.store.roles) is None:
+        lost = False
+        for composition_id, role, composition_owner in uses:
+            if Member(build=build, role=role).resolve(self.store.roles) is not None:
+                continue
+            if composition_owner == owner:
                 raise Conflict(
-                    f"build {build_id} plays {role} in composition {composition_id}; "
+                    f"build {build_id} plays {role} in your composition {composition_id}; "
                     "the changed build matches no archetype there"
                 )
+            lost = True
+        if not lost:
+            return []
+        return await CompositionRepository(self.store, tx).detach(
+            [build_id], owned_by_others_than=owner
+        )
 
     def _changed(self, changes: BuildCreate | BuildPatch) -> dict[str, Any]:
         """Column values for ``changes``: all of a replacement, the given fields of a patch."""
@@ -466,10 +527,11 @@ class BuildRepository(Repository):
 
     async def delete(
         self, actor: Actor, build_id: uuid.UUID, expected_version: int | None = None
-    ) -> None:
+    ) -> Sequence[uuid.UUID]:
         """Delete a build; emits ``build.deleted`` with its last state.
 
-        Raises Conflict while a stored composition uses it, VersionConflict on a version mismatch.
+        Compositions that used it (anyone's) keep the member as the archetype the build
+        played; returns their ids (they changed). Raises VersionConflict on a version mismatch.
         """
         owner = require_user(actor)
         async with self._tx() as tx:
@@ -477,13 +539,7 @@ class BuildRepository(Repository):
             version = expected_version if expected_version is not None else current.version
             if current.version != version:
                 raise VersionConflict("build", build_id, version, current.version)
-            used = await tx.session.scalar(
-                select(CompositionMember.composition_id)
-                .where(CompositionMember.build_id == build_id)
-                .limit(1)
-            )
-            if used is not None:
-                raise Conflict(f"build {build_id} is used by composition {used}")
+            detached = await CompositionRepository(self.store, tx).detach([build_id])
             try:
                 result = await tx.session.execute(
                     delete(BuildRow).where(BuildRow.id == build_id, BuildRow.version == version)
@@ -493,3 +549,4 @@ class BuildRepository(Repository):
             if result.rowcount != 1:  # type: ignore[attr-defined]
                 raise VersionConflict("build", build_id, version, version + 1)
             await tx.emit("build.deleted", owner, current.model_dump(mode="json"))
+        return detached

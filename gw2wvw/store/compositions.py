@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
+from collections.abc import Sequence
 from typing import Any
 
 from pydantic import ValidationError
@@ -11,7 +12,7 @@ from sqlalchemy import ColumnElement, Select, delete, exists, insert, or_, selec
 
 from gw2wvw.builds import Build
 from gw2wvw.squad import Composition, CompositionError, Evaluation, Member, evaluate
-from gw2wvw.squad.targets import Targets
+from gw2wvw.squad.targets import MODES, Targets
 from gw2wvw.store.base import Repository, Transaction, require_user
 from gw2wvw.store.errors import (
     Conflict,
@@ -44,6 +45,7 @@ from gw2wvw.store.tables import (
     utcnow,
 )
 from gw2wvw.store.tags import has_tag, replace_links
+from gw2wvw.text import did_you_mean
 
 _SORTS = {
     "created": CompositionRow.created_at,
@@ -83,6 +85,24 @@ def _unresolved(path: str, message: str) -> ErrorDetail:
     if path.endswith("/build"):
         return ErrorDetail(path + "_id", "no_matching_archetype", message)
     return ErrorDetail(path, "unknown_archetype", message)
+
+
+def _mode(given: str) -> str:
+    """The mode ``given`` names in any case; ValidationFailed with a hint otherwise."""
+    modes = [*MODES, "custom"]
+    for mode in modes:
+        if mode == given.casefold():
+            return mode
+    raise ValidationFailed(
+        [
+            ErrorDetail(
+                "/mode",
+                "unknown_mode",
+                f"there is no mode {given!r}{did_you_mean(given, modes)}; "
+                f"the modes are {', '.join(modes)}",
+            )
+        ]
+    )
 
 
 class CompositionRepository(Repository):
@@ -299,7 +319,7 @@ class CompositionRepository(Repository):
             ):
                 statement = statement.where(CompositionRow.visibility == "public")
         if query.mode is not None:
-            statement = statement.where(CompositionRow.mode == query.mode)
+            statement = statement.where(CompositionRow.mode == _mode(query.mode))
         if query.archetype is not None:
             statement = statement.where(
                 exists(
@@ -322,6 +342,8 @@ class CompositionRepository(Repository):
         async with self._tx(write=False) as tx:
             rows = list((await tx.session.execute(statement)).all())
             items = await self._reads(tx, rows[: query.limit])
+        if not rows and query.owner is not None:
+            await self._check_owner(query.owner)
         cursor = None
         if len(rows) > query.limit:
             last = items[-1]
@@ -430,6 +452,62 @@ class CompositionRepository(Repository):
             if result.rowcount != 1:  # type: ignore[attr-defined]
                 raise VersionConflict("composition", composition_id, version, version + 1)
             await tx.emit("composition.deleted", owner, current.model_dump(mode="json"))
+
+    async def detach(
+        self, build_ids: Sequence[uuid.UUID], *, owned_by_others_than: uuid.UUID | None = None
+    ) -> Sequence[uuid.UUID]:
+        """Turn members that use these builds into the archetype each build plays.
+
+        What a user deletes (a build, the account) never waits on others' compositions, and
+        they learn nothing of it but that the member is an archetype now. Only compositions
+        of owners other than ``owned_by_others_than`` when it is given. Each changed
+        composition gets a new version and a ``composition.updated`` event; returns their ids.
+        """
+        if not build_ids:
+            return []
+        async with self._tx() as tx:
+            statement = (
+                select(
+                    CompositionMember.id,
+                    CompositionMember.composition_id,
+                    CompositionMember.role,
+                    BuildRow.data,
+                )
+                .join(BuildRow, BuildRow.id == CompositionMember.build_id)
+                .join(CompositionRow, CompositionRow.id == CompositionMember.composition_id)
+                .where(CompositionMember.build_id.in_(build_ids))
+            )
+            if owned_by_others_than is not None:
+                statement = statement.where(CompositionRow.owner_id != owned_by_others_than)
+            uses = (await tx.session.execute(statement)).all()
+            changed: dict[uuid.UUID, None] = {}
+            for member_id, composition_id, role, data in uses:
+                played = Member(build=Build.model_validate(data), role=role).resolve(
+                    self.store.roles
+                )
+                if played is None:  # no longer plays anything: the member goes
+                    await tx.session.execute(
+                        delete(CompositionMember).where(CompositionMember.id == member_id)
+                    )
+                else:
+                    await tx.session.execute(
+                        update(CompositionMember)
+                        .where(CompositionMember.id == member_id)
+                        .values(archetype=played.id, build_id=None, role=None)
+                    )
+                changed[composition_id] = None
+            for composition_id in changed:
+                await tx.session.execute(
+                    update(CompositionRow)
+                    .where(CompositionRow.id == composition_id)
+                    .values(version=CompositionRow.version + 1, updated_at=utcnow())
+                )
+                owner = await tx.session.scalar(
+                    select(CompositionRow.owner_id).where(CompositionRow.id == composition_id)
+                )
+                read = await self._fetch(tx, Actor(user_id=owner), composition_id)
+                await tx.emit("composition.updated", owner, read.model_dump(mode="json"))
+        return list(changed)
 
     async def composition(self, actor: Actor, composition_id: uuid.UUID) -> Composition:
         """A stored composition as the squad model, with the stored builds filled in.

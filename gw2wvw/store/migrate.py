@@ -6,10 +6,13 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from sqlalchemy import text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from gw2wvw.store.engine import translated_errors
+from gw2wvw.store.engine import WRITE_OPTION, translated_errors
+
+_LOCK = 0x67773277  # "gw2w": the advisory lock every migrating process takes on PostgreSQL
 
 
 def alembic_config() -> Config:
@@ -25,8 +28,16 @@ def _with(config: Config, connection: Connection) -> Config:
 
 
 async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
-    """Upgrade the database to ``revision`` (default: the newest)."""
-    async with translated_errors(), engine.begin() as connection:
+    """Upgrade the database to ``revision`` (default: the newest).
+
+    Processes that start together (``gw2wvw serve --workers N``) migrate one at a time: the
+    first holds a lock (PostgreSQL's advisory lock, SQLite's write lock) until it commits, and
+    the others then find the schema current.
+    """
+    locked = engine.execution_options(**{WRITE_OPTION: True})
+    async with translated_errors(), locked.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            await connection.execute(text(f"SELECT pg_advisory_xact_lock({_LOCK})"))
         await connection.run_sync(
             lambda sync: command.upgrade(_with(alembic_config(), sync), revision)
         )

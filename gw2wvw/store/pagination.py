@@ -14,6 +14,7 @@ from sqlalchemy import ColumnElement, and_, or_
 from sqlalchemy.orm import InstrumentedAttribute
 
 from gw2wvw.store.errors import ErrorDetail, ValidationFailed
+from gw2wvw.text import unstorable
 
 
 def _fail(message: str) -> ValidationFailed:
@@ -40,7 +41,9 @@ def decode_cursor(cursor: str, sort: str, is_time: bool) -> tuple[Any, uuid.UUID
         raise _fail(f"the cursor belongs to a listing sorted by {made_for!r}, not {sort!r}")
     if isinstance(parsed, datetime) and parsed.tzinfo is None:
         raise _fail("the cursor is not one this listing gave out")
-    if not isinstance(parsed, datetime | str):
+    if not isinstance(parsed, datetime | str) or (
+        isinstance(parsed, str) and unstorable(parsed) is not None
+    ):
         raise _fail("the cursor is not one this listing gave out")
     return parsed, key
 

@@ -2,34 +2,101 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import datetime
-from typing import Annotated, Any, Generic, Literal, TypeVar
+from typing import Annotated, Any, Generic, Literal, TypeVar, get_args
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
 
 from gw2wvw.builds import Build
 from gw2wvw.squad.roles import ArchetypeId, Role
 from gw2wvw.squad.targets import Mode, Targets
+from gw2wvw.text import Line, Paragraph
 
 Visibility = Literal["private", "unlisted", "public"]
 """private: the owner only; unlisted: anyone with the id, listed to the owner; public: all."""
 
-UserName = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{2,63}$")]
+Scope = Literal["read", "write", "account"]
+"""What an API token may do: ``read`` private data, ``write`` (create, change, delete) builds,
+compositions and webhooks, manage the ``account`` (its tokens and display name)."""
+
+SCOPES: tuple[Scope, ...] = get_args(Scope)
+"""Every scope, in the order they are listed."""
+
+MAX_INT = 2**31 - 1
+"""The largest integer a request may carry where the database stores it (a 32-bit column)."""
+
+
+def _matching(pattern: str, code: str, message: str) -> AfterValidator:
+    """A check that ``pattern`` matches the whole text, failing with a plain ``message``."""
+    compiled = re.compile(pattern)
+
+    def check(value: str) -> str:
+        if compiled.fullmatch(value) is None:
+            raise PydanticCustomError(code, message)
+        return value
+
+    return AfterValidator(check)
+
+
+_USER_NAME = r"[A-Za-z0-9][A-Za-z0-9_.-]{2,63}"
+UserName = Annotated[
+    str,
+    _matching(
+        _USER_NAME,
+        "invalid_user_name",
+        "a user name has 3-64 letters, digits, '_', '.' or '-', starting with a letter or digit",
+    ),
+    Field(json_schema_extra={"pattern": f"^{_USER_NAME}$"}, examples=["ann"]),
+]
 """3-64 letters, digits, ``_``, ``.`` or ``-``, starting with a letter or digit."""
 
+_TAG = r"[A-Za-z0-9][A-Za-z0-9-]{0,31}"
 Tag = Annotated[
     str,
+    _matching(_TAG, "invalid_tag", "a tag has 1-32 letters, digits or '-', starting with no '-'"),
     AfterValidator(str.lower),
-    Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9-]{0,31}$", examples=["zerg"]),
+    Field(json_schema_extra={"pattern": f"^{_TAG}$"}, examples=["zerg"]),
 ]
 """A tag: up to 32 letters, digits or dashes; stored in lower case."""
 
+_EVENT = r"\*|[a-z]+\.\*|[a-z]+\.[a-z_]+"
 EventPattern = Annotated[
     str,
-    Field(pattern=r"^(\*|[a-z]+\.\*|[a-z]+\.[a-z_]+)$", examples=["build.*"]),
+    _matching(
+        _EVENT,
+        "invalid_event_type",
+        "an event type is like 'build.created', a family like 'build.*', or '*' for all",
+    ),
+    Field(json_schema_extra={"pattern": f"^({_EVENT})$"}, examples=["build.*"]),
 ]
 """An event type (``build.created``), a family (``build.*``) or everything (``*``)."""
+
+Password = Annotated[Line, Field(min_length=10, max_length=256)]
+"""A password: 10 to 256 characters on one line."""
+
+_URL = r"https?://[^\s\u0000-\u001f\u007f]+"
+WebhookUrl = Annotated[
+    str,
+    _matching(_URL, "invalid_url", "give an http:// or https:// URL"),
+    Field(
+        min_length=8,
+        max_length=2000,
+        json_schema_extra={"pattern": f"^{_URL}$"},
+        examples=["https://bot.example.org/hooks/gw2wvw"],
+    ),
+]
+"""An ``http://`` or ``https://`` URL on one line, with no spaces."""
 
 T = TypeVar("T")
 
@@ -47,6 +114,10 @@ class Actor(_In):
 
     user_id: uuid.UUID | None = None
     name: str | None = None
+    scopes: frozenset[Scope] = frozenset(SCOPES)
+    """What the actor may do; a token's scopes, everything for the library's own callers."""
+    token_id: uuid.UUID | None = None
+    """The API token the actor signed in with, if any."""
 
     @property
     def authenticated(self) -> bool:
@@ -69,15 +140,21 @@ class UserCreate(_In):
     """A new account."""
 
     name: UserName
-    display_name: str | None = Field(default=None, min_length=1, max_length=100)
-    password: str | None = Field(default=None, min_length=8, max_length=256)
+    display_name: Line | None = Field(default=None, min_length=1, max_length=100)
+    password: Password | None = None
 
 
 class UserUpdate(_In):
     """Changes to one's own account."""
 
-    display_name: str | None = Field(default=None, min_length=1, max_length=100)
-    password: str | None = Field(default=None, min_length=8, max_length=256)
+    display_name: Line | None = Field(default=None, min_length=1, max_length=100)
+    password: Password | None = None
+    current_password: Line | None = Field(
+        default=None,
+        min_length=1,
+        max_length=256,
+        description="The password now, required with a new password.",
+    )
 
 
 class UserRead(_Out):
@@ -92,8 +169,15 @@ class UserRead(_Out):
 class TokenCreate(_In):
     """A new API token."""
 
-    name: str = Field(default="api", min_length=1, max_length=100)
+    name: Line = Field(default="api", min_length=1, max_length=100)
     expires_at: datetime | None = None
+    scopes: tuple[Scope, ...] = Field(default=("read", "write"), min_length=1, max_length=3)
+    """What the token may do (``account`` only when asked for)."""
+
+    @field_validator("scopes")
+    @classmethod
+    def _once_each(cls, scopes: tuple[Scope, ...]) -> tuple[Scope, ...]:
+        return tuple(scope for scope in SCOPES if scope in scopes)
 
 
 class TokenRead(_Out):
@@ -102,6 +186,7 @@ class TokenRead(_Out):
     id: uuid.UUID
     name: str
     prefix: str
+    scopes: tuple[Scope, ...]
     created_at: datetime
     last_used_at: datetime | None
     expires_at: datetime | None
@@ -115,8 +200,8 @@ class IssuedToken(TokenRead):
 
 
 class _BuildFields(_In):
-    name: str = Field(min_length=1, max_length=100)
-    description: str = Field(default="", max_length=2000)
+    name: Line = Field(min_length=1, max_length=100)
+    description: Paragraph = Field(default="", max_length=2000)
     visibility: Visibility = "private"
     tags: tuple[Tag, ...] = Field(default=(), max_length=10)
 
@@ -125,7 +210,7 @@ class BuildCreate(_BuildFields):
     """A build to store: as a ``build`` object or as a ``chat_code``."""
 
     build: Build | None = None
-    chat_code: str | None = Field(default=None, max_length=200)
+    chat_code: Line | None = Field(default=None, max_length=200)
 
     @model_validator(mode="after")
     def _one_source(self) -> BuildCreate:
@@ -137,12 +222,12 @@ class BuildCreate(_BuildFields):
 class BuildPatch(_In):
     """Fields to change on a build; what is left out stays as it is."""
 
-    name: str | None = Field(default=None, min_length=1, max_length=100)
-    description: str | None = Field(default=None, max_length=2000)
+    name: Line | None = Field(default=None, min_length=1, max_length=100)
+    description: Paragraph | None = Field(default=None, max_length=2000)
     visibility: Visibility | None = None
     tags: tuple[Tag, ...] | None = Field(default=None, max_length=10)
     build: Build | None = None
-    chat_code: str | None = Field(default=None, max_length=200)
+    chat_code: Line | None = Field(default=None, max_length=200)
 
     @model_validator(mode="after")
     def _one_source(self) -> BuildPatch:
@@ -172,7 +257,7 @@ class BuildRead(_Out):
 class MemberIn(_In):
     """A composition member: an archetype, or a stored build with the role it plays."""
 
-    player: str | None = Field(default=None, min_length=1, max_length=64)
+    player: Line | None = Field(default=None, min_length=1, max_length=64)
     archetype: ArchetypeId | None = None
     build_id: uuid.UUID | None = None
     role: Role | None = None
@@ -196,8 +281,8 @@ class PartyIn(_In):
 
 
 class _CompositionFields(_In):
-    name: str = Field(min_length=1, max_length=100)
-    description: str = Field(default="", max_length=2000)
+    name: Line = Field(min_length=1, max_length=100)
+    description: Paragraph = Field(default="", max_length=2000)
     mode: Mode | Literal["custom"] = "zerg"
     targets: Targets | None = None
     visibility: Visibility = "private"
@@ -213,8 +298,8 @@ class CompositionCreate(_CompositionFields):
 class CompositionPatch(_In):
     """Fields to change on a composition; what is left out stays as it is."""
 
-    name: str | None = Field(default=None, min_length=1, max_length=100)
-    description: str | None = Field(default=None, max_length=2000)
+    name: Line | None = Field(default=None, min_length=1, max_length=100)
+    description: Paragraph | None = Field(default=None, max_length=2000)
     mode: Mode | Literal["custom"] | None = None
     targets: Targets | None = None
     visibility: Visibility | None = None
@@ -260,25 +345,52 @@ BuildSort = Literal["created", "-created", "updated", "-updated", "name", "-name
 
 
 class _Query(_In):
-    owner: str | None = Field(default=None, max_length=64, description="Owner's user name.")
+    owner: Line | None = Field(
+        default=None, min_length=1, max_length=64, description="Owner's user name, in any case."
+    )
     tag: Tag | None = None
-    text: str | None = Field(default=None, min_length=1, max_length=100)
+    text: Line | None = Field(
+        default=None, min_length=1, max_length=100, description="Part of the name, in any case."
+    )
     sort: BuildSort = "-created"
-    cursor: str | None = Field(default=None, max_length=500)
+    cursor: Line | None = Field(
+        default=None,
+        min_length=1,
+        max_length=500,
+        description="The ``next_cursor`` of the previous page.",
+    )
     limit: int = Field(default=20, ge=1, le=100)
 
 
 class BuildQuery(_Query):
     """Filters, order and page of a build listing."""
 
-    profession: str | None = Field(default=None, max_length=32)
-    elite_specialization: int | None = Field(default=None, ge=1)
+    profession: Line | None = Field(
+        default=None,
+        min_length=1,
+        max_length=32,
+        description="A profession name in any case, e.g. guardian.",
+        examples=["Guardian"],
+    )
+    elite_specialization: int | None = Field(
+        default=None,
+        ge=1,
+        le=MAX_INT,
+        description="An elite specialization id, e.g. 62 (Firebrand).",
+        examples=[62],
+    )
 
 
 class CompositionQuery(_Query):
     """Filters, order and page of a composition listing."""
 
-    mode: str | None = Field(default=None, max_length=16)
+    mode: Line | None = Field(
+        default=None,
+        min_length=1,
+        max_length=16,
+        description="A mode in any case: zerg, guild_raid, havoc, roaming or custom.",
+        examples=["zerg"],
+    )
     archetype: ArchetypeId | None = None
 
 
@@ -292,17 +404,17 @@ class Page(_Out, Generic[T]):
 class EndpointCreate(_In):
     """A webhook endpoint to register."""
 
-    url: str = Field(min_length=8, max_length=2000, pattern=r"^https?://")
+    url: WebhookUrl
     event_types: tuple[EventPattern, ...] = Field(min_length=1, max_length=20)
-    description: str = Field(default="", max_length=500)
+    description: Paragraph = Field(default="", max_length=500)
 
 
 class EndpointPatch(_In):
     """Fields to change on a webhook endpoint."""
 
-    url: str | None = Field(default=None, min_length=8, max_length=2000, pattern=r"^https?://")
+    url: WebhookUrl | None = None
     event_types: tuple[EventPattern, ...] | None = Field(default=None, min_length=1, max_length=20)
-    description: str | None = Field(default=None, max_length=500)
+    description: Paragraph | None = Field(default=None, max_length=500)
     enabled: StrictBool | None = None
 
 

@@ -101,6 +101,8 @@ class ApiToken(Base):
     name: Mapped[str] = mapped_column(String(100))
     prefix: Mapped[str] = mapped_column(String(16))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # Space-separated, as OAuth writes them; tokens made before scopes existed could do it all.
+    scopes: Mapped[str] = mapped_column(String(100), server_default="read write account")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_used_at: Mapped[datetime | None]
     expires_at: Mapped[datetime | None]

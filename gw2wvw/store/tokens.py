@@ -16,7 +16,7 @@ from gw2wvw.store.base import Repository, require_user
 from gw2wvw.store.driver import DriverQuery
 from gw2wvw.store.errors import ErrorDetail, NotFound, ValidationFailed
 from gw2wvw.store.ids import uuid7
-from gw2wvw.store.schemas import Actor, IssuedToken, TokenCreate, TokenRead
+from gw2wvw.store.schemas import SCOPES, Actor, IssuedToken, Scope, TokenCreate, TokenRead
 from gw2wvw.store.tables import ApiToken, User, utcnow
 
 TOKEN_PREFIX = "gw2wvw_"
@@ -36,6 +36,7 @@ _BY_HASH = (
         ApiToken.revoked_at,
         ApiToken.expires_at,
         ApiToken.last_used_at,
+        ApiToken.scopes,
         User.name,
     )
     .join(User, User.id == ApiToken.user_id)
@@ -57,11 +58,18 @@ class Grant:
     expires_at: datetime | None
 
 
+def _scopes(stored: str) -> tuple[Scope, ...]:
+    """The scopes of a stored token, in the canonical order (unknown words are ignored)."""
+    words = set(stored.split())
+    return tuple(scope for scope in SCOPES if scope in words)
+
+
 def _read(row: Any) -> TokenRead:
     return TokenRead(
         id=row.id,
         name=row.name,
         prefix=row.prefix,
+        scopes=_scopes(row.scopes),
         created_at=row.created_at,
         last_used_at=row.last_used_at,
         expires_at=row.expires_at,
@@ -73,12 +81,30 @@ class TokenRepository(Repository):
     """Issue, authenticate, list and revoke API tokens."""
 
     async def create(self, actor: Actor, new: TokenCreate) -> IssuedToken:
-        """Issue a token for the actor; its secret is in the result and nowhere else."""
+        """Issue a token for the actor; its secret is in the result and nowhere else.
+
+        A token never has more scopes than the actor it is issued by.
+        """
         user_id = require_user(actor)
         if new.expires_at is not None and new.expires_at.utcoffset() is None:
             # A naive time is ambiguous; the database column would refuse it with a raw error.
             raise ValidationFailed(
                 [ErrorDetail("/expires_at", "naive_datetime", "give a time zone (or Z for UTC)")]
+            )
+        if new.expires_at is not None and new.expires_at <= utcnow():
+            raise ValidationFailed(
+                [ErrorDetail("/expires_at", "expired", "the expiry time has already passed")]
+            )
+        beyond = [scope for scope in new.scopes if scope not in actor.scopes]
+        if beyond:
+            raise ValidationFailed(
+                [
+                    ErrorDetail(
+                        "/scopes",
+                        "scope_not_held",
+                        f"a token cannot grant what its issuer may not do: {', '.join(beyond)}",
+                    )
+                ]
             )
         secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
         token_id = uuid7()
@@ -90,6 +116,7 @@ class TokenRepository(Repository):
                     name=new.name,
                     prefix=secret[:_SHOWN],
                     token_hash=hash_token(secret),
+                    scopes=" ".join(new.scopes),
                     created_at=utcnow(),
                     expires_at=new.expires_at,
                 )
@@ -125,7 +152,15 @@ class TokenRepository(Repository):
                 await tx.session.execute(
                     update(ApiToken).where(ApiToken.id == row.id).values(last_used_at=moment)
                 )
-        return Grant(Actor(user_id=row.user_id, name=row.name), row.expires_at)
+        return Grant(
+            Actor(
+                user_id=row.user_id,
+                name=row.name,
+                scopes=frozenset(_scopes(row.scopes)),
+                token_id=row.id,
+            ),
+            row.expires_at,
+        )
 
     async def list(self, actor: Actor) -> list[TokenRead]:
         """The actor's tokens, newest first, revoked ones included."""

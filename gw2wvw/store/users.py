@@ -12,11 +12,12 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, insert, select, update
 
 from gw2wvw.store.base import Repository, require_user
-from gw2wvw.store.errors import Conflict, NotFound
+from gw2wvw.store.compositions import CompositionRepository
+from gw2wvw.store.errors import Conflict, ErrorDetail, NotFound, ValidationFailed
 from gw2wvw.store.ids import uuid7
 from gw2wvw.store.pagination import encode_cursor, keyset
 from gw2wvw.store.schemas import Actor, Page, UserCreate, UserRead, UserUpdate
-from gw2wvw.store.tables import CompositionRow, User, utcnow
+from gw2wvw.store.tables import ApiToken, BuildRow, CompositionRow, User, utcnow
 
 HASHER = PasswordHasher()
 """Argon2id with the library's defaults (memory-hard: 64 MiB, 3 passes)."""
@@ -39,6 +40,15 @@ def _read(row: Any) -> UserRead:
     return UserRead(
         id=row.id, name=row.name, display_name=row.display_name, created_at=row.created_at
     )
+
+
+async def _matches(stored: str | None, password: str) -> bool:
+    """Whether ``password`` matches ``stored`` (a decoy hash is checked when there is none)."""
+    try:
+        await asyncio.to_thread(_verify, stored, password)
+    except (VerificationError, InvalidHashError):
+        return False
+    return bool(stored)
 
 
 class UserRepository(Repository):
@@ -116,26 +126,60 @@ class UserRepository(Repository):
                     )
                 )
             ).first()
-        stored = row.password_hash if row is not None and row.password_hash else None
-        try:
-            await asyncio.to_thread(_verify, stored, password)
-        except (VerificationError, InvalidHashError):
-            return None
-        if row is None or not row.password_hash:
+        if row is None or not await _matches(row.password_hash, password):
+            if row is None:
+                await _matches(None, password)  # as slow as a wrong password
             return None
         return Actor(user_id=row.id, name=row.name)
 
     async def update(self, actor: Actor, changes: UserUpdate) -> UserRead:
-        """Change the actor's own display name or password."""
+        """Change the actor's own display name or password.
+
+        A new password needs the current one (``current_password``; an account that has none
+        may set one) and revokes every API token of the account but the one in use.
+        """
         user_id = require_user(actor)
         values: dict[str, Any] = {}
         if changes.display_name is not None:
             values["display_name"] = changes.display_name
         if changes.password is not None:
+            async with self._tx(write=False) as tx:
+                stored = await tx.session.scalar(
+                    select(User.password_hash).where(User.id == user_id)
+                )
+            if stored:
+                if changes.current_password is None:
+                    raise ValidationFailed(
+                        [
+                            ErrorDetail(
+                                "/current_password",
+                                "missing",
+                                "give your current password to set a new one",
+                            )
+                        ]
+                    )
+                if not await _matches(stored, changes.current_password):
+                    raise ValidationFailed(
+                        [
+                            ErrorDetail(
+                                "/current_password",
+                                "wrong_password",
+                                "that is not your current password",
+                            )
+                        ]
+                    )
             values["password_hash"] = await asyncio.to_thread(HASHER.hash, changes.password)
         async with self._tx() as tx:
             if values:
                 await tx.session.execute(update(User).where(User.id == user_id).values(**values))
+            if "password_hash" in values:
+                # Whoever holds another token (a leak, an old device) is signed out with it.
+                others = [ApiToken.user_id == user_id, ApiToken.revoked_at.is_(None)]
+                if actor.token_id is not None:
+                    others.append(ApiToken.id != actor.token_id)
+                await tx.session.execute(
+                    update(ApiToken).where(*others).values(revoked_at=utcnow())
+                )
             row = (await tx.session.execute(select(User).where(User.id == user_id))).scalar()
         if row is None:
             raise NotFound("user", user_id)
@@ -145,6 +189,14 @@ class UserRepository(Repository):
         """Delete the actor's own account with everything it owns."""
         user_id = require_user(actor)
         async with self._tx() as tx:
+            # Others' compositions never hold an account back: members using its builds
+            # become the archetypes those builds play.
+            owned = await tx.session.scalars(
+                select(BuildRow.id).where(BuildRow.owner_id == user_id)
+            )
+            await CompositionRepository(self.store, tx).detach(
+                list(owned), owned_by_others_than=user_id
+            )
             # Compositions first: their members RESTRICT the deletion of the builds they use, and
             # PostgreSQL checks that while the cascade from users is still under way.
             await tx.session.execute(

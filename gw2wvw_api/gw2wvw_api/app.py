@@ -10,6 +10,7 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.middleware.gzip import GZipMiddleware
+from fastapi.routing import APIRoute
 from starlette.types import Receive, Scope, Send
 
 from gw2wvw import gamedata
@@ -22,11 +23,12 @@ from gw2wvw.store import Store, open_store
 from gw2wvw_api import problems
 from gw2wvw_api.caching import ResponseCache
 from gw2wvw_api.fastpath import GZIP_MINIMUM, FastPath
-from gw2wvw_api.middleware import HeadAsGet, OneVary
+from gw2wvw_api.middleware import HeadAsGet, OneVary, Unexpected
 from gw2wvw_api.problems import Problem, problem_responses
 from gw2wvw_api.routes import accounts, builds, compositions, health, tools, webhooks
 from gw2wvw_api.routes import gamedata as gamedata_routes
 from gw2wvw_api.services import Services
+from gw2wvw_api.throttle import Throttle
 from gw2wvw_api.tokens import TokenCache
 
 log = logging.getLogger(__name__)
@@ -34,10 +36,35 @@ log = logging.getLogger(__name__)
 DESCRIPTION = """\
 Plan Guild Wars 2 World-vs-World squads and share builds.
 
-Send `Authorization: Bearer <token>` (sign up with `POST /v1/users`). Errors are RFC 9457
-problem details (`application/problem+json`) with a stable `code`. Reads carry weak ETags and
-honour `If-None-Match`; writes honour `If-Match` with the version ETag you read.
+Send `Authorization: Bearer <token>` (sign up with `POST /v1/users`). A token has scopes:
+`read` (private data), `write` (create, change and delete builds, compositions and webhooks) and
+`account` (tokens, display name); each operation's `security` names the one it needs, and a
+token without it answers 403 `insufficient_scope`. Issuing tokens and deleting the account take
+the password (HTTP Basic). Sign-ins, sign-ups and new tokens are throttled: 429 with
+`Retry-After`.
+
+Errors are RFC 9457 problem details (`application/problem+json`) with a stable `code`. Reads
+carry weak ETags and honour `If-None-Match`; writes honour `If-Match` with the version ETag you
+read.
 """
+
+TAGS = [
+    {"name": "builds", "description": "Stored builds, from a build object or a chat code."},
+    {"name": "compositions", "description": "Stored squads and their boon coverage."},
+    {"name": "tools", "description": "Stateless tools: decode, validate, evaluate, build squads."},
+    {"name": "gamedata", "description": "The game data the API validates against (public)."},
+    {"name": "roles", "description": "The WvW archetypes the squad tools plan with (public)."},
+    {"name": "accounts", "description": "Sign-up, tokens with scopes, your account."},
+    {"name": "webhooks", "description": "Signed event deliveries to your URLs."},
+    {"name": "health", "description": "Liveness and readiness."},
+]
+"""The OpenAPI tags, in the order the documentation shows them."""
+
+
+def _operation_id(route: APIRoute) -> str:
+    """Each operation's id is its function's name (``create_build``): what a client generator
+    names its methods after, and stable while paths change."""
+    return route.name
 
 
 def _prepare_database(settings: Settings) -> str:
@@ -111,12 +138,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             if config.redis_url is None:
                 # The embedded mode: no Redis, so no worker either; this process delivers.
                 dispatcher = await _start_dispatcher(stack, store, hooks)
+            throttle = Throttle(config, config.redis_url)
+            stack.push_async_callback(throttle.close)
             app.state.services = Services(
                 settings=config,
                 store=store,
                 cache=cache,
                 responses=ResponseCache(cache, config.cache_ttl),
                 tokens=TokenCache(store, cache),
+                throttle=throttle,
                 dispatcher=dispatcher,
             )
             yield
@@ -128,6 +158,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
         docs_url="/docs",
         redoc_url=None,
+        openapi_tags=TAGS,
+        generate_unique_id_function=_operation_id,
         # Any route that reads the database may find it down.
         responses=problem_responses(503),
     )
@@ -136,6 +168,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Added after compression, so it wraps it and sees the Vary header that adds.
     app.add_middleware(OneVary)
     app.add_middleware(HeadAsGet)
+    # Outermost of ours: whatever fails below is answered here, and the connection stays open.
+    app.add_middleware(Unexpected)
     problems.install(app)
     # Routes are matched one by one, in order (measured at about 2.5 us each): the most
     # requested come first.
@@ -163,9 +197,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 "bearer": {"type": "http", "scheme": "bearer", "description": "An API token."},
                 "basic": {"type": "http", "scheme": "basic", "description": "Name and password."},
             }
-            # A token is optional on reads (anonymous callers see public data) and required on
-            # writes, which answer 401 without one.
-            schema["security"] = [{"bearer": []}, {}]
+            # Each operation names what it needs (auth.security); game data needs nothing.
+            schema["security"] = [{}]
+            insufficient = problem_responses(403)[403]
+            for operations in schema["paths"].values():
+                for operation in operations.values():
+                    scoped = any(
+                        requirement.get("bearer") for requirement in operation.get("security", [])
+                    )
+                    if scoped:
+                        # A token without the scope answers 403 insufficient_scope.
+                        operation["responses"].setdefault("403", insufficient)
             app.openapi_schema = schema
         return app.openapi_schema
 

@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+import logging
+
 from starlette.datastructures import MutableHeaders
+from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from gw2wvw_api.problems import problem_response
+
+log = logging.getLogger("gw2wvw_api.problems")
 
 
 class OneVary:
@@ -57,3 +64,41 @@ class HeadAsGet:
 
         # A copy: the server still knows the request was a HEAD and writes no body.
         await self.app({**scope, "method": "GET"}, receive, headers_only)
+
+
+class Unexpected:
+    """Answer an unhandled error with a 500 problem and keep the connection usable.
+
+    Starlette's outermost middleware answers such an error and then raises it again, for the
+    server to log; uvicorn then closes the connection without a ``Connection: close``, and a
+    client's next request on it (maybe a POST) fails with a reset. Here the error is logged
+    and answered, and goes no further. Only when part of a response was already sent is it
+    raised: then closing the connection is the one way to end the response.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Pass the request through; answer 500 if it fails before the response starts."""
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def watch(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watch)
+        except Exception:
+            log.exception("unhandled error on %s %s", scope["method"], scope["path"])
+            if started:
+                raise
+            response = problem_response(
+                Request(scope), 500, "internal_error", "an unexpected error occurred"
+            )
+            await response(scope, receive, send)

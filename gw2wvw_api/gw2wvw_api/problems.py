@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -40,6 +41,7 @@ TITLES = {
     415: "Unsupported media type",
     422: "Validation failed",
     428: "Precondition required",
+    429: "Too many requests",
     500: "Internal server error",
     503: "Service unavailable",
 }
@@ -145,6 +147,26 @@ def _meaningful(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
     ]
 
 
+_PLAIN = {
+    "missing": "is required",
+    "extra_forbidden": "is not a field of this request",
+    "string_pattern_mismatch": "is not in the form this field takes (see its schema)",
+    "json_invalid": "the body is not valid JSON",
+    "model_attributes_type": "should be a JSON object",
+    "dict_type": "should be a JSON object",
+}
+
+
+def plain_message(error: Mapping[str, Any]) -> str:
+    """The message of a Pydantic error without framework wording ("Value error, ...")."""
+    kind = str(error["type"])
+    if kind in ("value_error", "assertion_error"):
+        cause = (error.get("ctx") or {}).get("error")
+        if cause is not None:
+            return str(cause)
+    return _PLAIN.get(kind, str(error["msg"]))
+
+
 def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI ``responses`` for error statuses, all described by :class:`Problem`."""
     return {
@@ -195,7 +217,7 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, error: RequestValidationError) -> JSONResponse:
         errors = [
-            ProblemError(path=_pointer(e["loc"]), code=str(e["type"]), message=str(e["msg"]))
+            ProblemError(path=_pointer(e["loc"]), code=str(e["type"]), message=plain_message(e))
             for e in _meaningful(list(error.errors()))
         ]
         return problem_response(
@@ -254,8 +276,3 @@ def install(app: FastAPI) -> None:
         return problem_response(
             request, error.status_code, code, str(error.detail), headers=headers or None
         )
-
-    @app.exception_handler(Exception)
-    async def _unexpected(request: Request, error: Exception) -> JSONResponse:
-        log.exception("unhandled error on %s %s", request.method, request.url.path)
-        return problem_response(request, 500, "internal_error", "an unexpected error occurred")

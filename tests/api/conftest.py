@@ -13,7 +13,6 @@ Outside CI a missing PostgreSQL or Redis skips the second; in CI (``CI`` set) it
 from __future__ import annotations
 
 import asyncio
-import os
 import secrets
 import shutil
 import uuid
@@ -29,6 +28,7 @@ import pytest
 from fastapi import FastAPI
 from gw2wvw_api.app import create_app
 from gw2wvw_api.caching import ResponseCache
+from gw2wvw_api.throttle import Throttle
 from gw2wvw_api.tokens import TokenCache
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
@@ -37,6 +37,7 @@ from sqlalchemy.engine import make_url
 from gw2wvw.cache import RedisCache
 from gw2wvw.settings import Settings
 from gw2wvw.store import Actor, Store, TokenCreate, UserCreate
+from gw2wvw.store.schemas import SCOPES
 from tests.support.databases import (
     TABLES,
     create_postgres_database,
@@ -44,6 +45,7 @@ from tests.support.databases import (
     sqlite_template,
     unavailable,
 )
+from tests.support.redis_server import SHARED_REDIS_URL
 
 # Published WvW builds (sources: the pack's wvw-roles-reference.json and codes.txt), as in
 # tests/integration/test_store_builds.py.
@@ -56,8 +58,8 @@ BAD_PET = "[&DQQILxk+BRsJEwAAvQAAALkAAADmEgAAtBIAADxAAAAAAAAAAAAAAAAAAAA=]"
 RENEGADE = "[&DQkPPQMZPyrcEdwRBhIGEisSKxLUEdQRyhHKEQUCAwLUESsSBhIGEisS1BECawBaAAA=]"
 """A valid Renegade, an elite specialization the roles table has no archetype for."""
 
-REDIS_URL = os.environ.get("GW2WVW_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
-"""The Redis the ``postgresql`` variant caches in."""
+REDIS_URL = SHARED_REDIS_URL
+"""The Redis the ``postgresql`` variant caches in (``GW2WVW_TEST_REDIS_URL``)."""
 
 PASSWORD = "correct horse battery"
 """The password :func:`sign_up` gives accounts."""
@@ -156,6 +158,8 @@ async def _isolate_redis(app: FastAPI, url: str, stack: AsyncExitStack) -> None:
     services.cache = cache
     services.responses = ResponseCache(cache, services.settings.cache_ttl)
     services.tokens = TokenCache(services.store, cache)
+    await services.throttle.close()
+    services.throttle = Throttle(services.settings, url, prefix=prefix + "throttle")
 
     async def clean() -> None:
         client: Redis = Redis.from_url(url)
@@ -166,6 +170,7 @@ async def _isolate_redis(app: FastAPI, url: str, stack: AsyncExitStack) -> None:
         finally:
             await client.aclose()
             await cache.close()
+            await services.throttle.close()
 
     stack.push_async_callback(clean)
 
@@ -214,11 +219,12 @@ def store_of(app: FastAPI) -> Store:
 
 
 async def add_user(app: FastAPI, name: str) -> Account:
-    """A user with a token, made through the store: fast (no password, so no Argon2 hash)."""
+    """A user with a token of every scope, made through the store: fast (no password, so no
+    Argon2 hash)."""
     store = store_of(app)
     user = await store.users.create(UserCreate(name=name))
     actor = Actor(user_id=user.id, name=user.name)
-    token = await store.tokens.create(actor, TokenCreate(name="tests"))
+    token = await store.tokens.create(actor, TokenCreate(name="tests", scopes=SCOPES))
     return Account(user.id, user.name, token.token)
 
 

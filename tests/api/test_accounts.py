@@ -7,8 +7,10 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 from fastapi import FastAPI
+from sqlalchemy import update
 
 from gw2wvw.store import BuildCreate, CompositionCreate, TokenCreate, UserCreate, UserRead
+from gw2wvw.store.tables import ApiToken
 from tests.api.conftest import (
     FIREBRAND,
     PASSWORD,
@@ -44,6 +46,7 @@ async def test_sign_up_gives_the_account_and_a_working_first_token(
         "id",
         "name",
         "prefix",
+        "scopes",
         "token",
         "created_at",
         "last_used_at",
@@ -54,6 +57,7 @@ async def test_sign_up_gives_the_account_and_a_working_first_token(
     assert secret.startswith("gw2wvw_")
     assert body["token"]["prefix"] == secret[: len(body["token"]["prefix"])]
     assert body["token"]["revoked_at"] is None
+    assert body["token"]["scopes"] == ["read", "write", "account"]
     assert "password" not in response.text
     assert PASSWORD not in response.text
 
@@ -86,6 +90,10 @@ async def test_sign_up_validation_errors_have_paths(
     cases: list[tuple[dict[str, object], list[str]]] = [
         ({"name": "dave"}, ["/body/password"]),
         ({"name": "dave", "password": "short"}, ["/body/password"]),
+        ({"name": "dave", "password": "nine char"}, ["/body/password"]),
+        # In zxcvbn's list of common passwords, in any case.
+        ({"name": "dave", "password": "Password123"}, ["/body/password"]),
+        ({"name": "dave", "password": "qwertyuiop"}, ["/body/password"]),
         ({"name": "a", "password": PASSWORD}, ["/body/name"]),
         ({"name": "no spaces", "password": PASSWORD}, ["/body/name"]),
         ({"name": "dave", "password": PASSWORD, "display_name": ""}, ["/body/display_name"]),
@@ -155,14 +163,17 @@ async def test_a_bad_token_is_refused_even_where_anonymous_is_fine(
 
 
 async def test_me_needs_a_token(client: httpx.AsyncClient) -> None:
-    for method in ("GET", "PATCH", "DELETE"):
+    for method in ("GET", "PATCH"):
         response = await client.request(method, "/v1/me", json={} if method == "PATCH" else None)
         assert_problem(response, 401, "unauthorized")
         assert response.headers["www-authenticate"].startswith("Bearer")
-    # Basic credentials are for issuing tokens only.
+    # Basic credentials are for issuing tokens and deleting the account only.
     response = await client.get("/v1/me", auth=("alice", PASSWORD))
     assert response.status_code == 401
     assert response.headers["www-authenticate"].startswith("Bearer")
+    response = await client.delete("/v1/me")
+    assert_problem(response, 401, "unauthorized")
+    assert response.headers["www-authenticate"].startswith("Basic")
 
 
 async def test_me_revalidates_with_its_etag(client: httpx.AsyncClient, alice: Account) -> None:
@@ -204,6 +215,7 @@ async def test_patch_me_changes_the_display_name(client: httpx.AsyncClient, alic
 async def test_patch_me_sets_the_password_used_by_basic_auth(
     client: httpx.AsyncClient, alice: Account
 ) -> None:
+    # Alice was made without a password (a library-made account): she may set one.
     response = await client.patch("/v1/me", headers=alice.headers, json={"password": PASSWORD})
     assert response.status_code == 200, response.text
     assert "password" not in response.json()
@@ -217,7 +229,9 @@ async def test_patch_me_validation_errors(client: httpx.AsyncClient, alice: Acco
     cases: list[tuple[dict[str, object], list[str]]] = [
         ({"display_name": ""}, ["/body/display_name"]),
         ({"password": "short"}, ["/body/password"]),
+        ({"password": "1234567890"}, ["/body/password"]),
         ({"name": "renamed"}, ["/body/name"]),
+        ({"display_name": "nul\u0000"}, ["/body/display_name"]),
     ]
     for body, paths in cases:
         response = await client.patch("/v1/me", headers=alice.headers, json=body)
@@ -226,9 +240,10 @@ async def test_patch_me_validation_errors(client: httpx.AsyncClient, alice: Acco
 
 
 async def test_delete_me_removes_the_account_and_everything_cached_of_it(
-    app: FastAPI, client: httpx.AsyncClient, alice: Account, bob: Account
+    app: FastAPI, client: httpx.AsyncClient, bob: Account
 ) -> None:
     store = store_of(app)
+    alice = await sign_up(client, "alice")
     build = await store.builds.create(
         alice.actor, BuildCreate(name="fb", chat_code=FIREBRAND, visibility="public")
     )
@@ -237,7 +252,13 @@ async def test_delete_me_removes_the_account_and_everything_cached_of_it(
     listed = await client.get("/v1/builds", headers=bob.headers)
     assert [b["id"] for b in listed.json()["items"]] == [str(build.id)]
 
-    response = await client.delete("/v1/me", headers=alice.headers)
+    # A token alone cannot delete the account: it takes the password.
+    refused = await client.delete("/v1/me", headers=alice.headers)
+    assert_problem(refused, 401, "unauthorized")
+    wrong = await client.delete("/v1/me", auth=("alice", "not the password"))
+    assert_problem(wrong, 401, "invalid_credentials")
+    assert (await client.get("/v1/me", headers=alice.headers)).status_code == 200
+    response = await client.delete("/v1/me", auth=("alice", PASSWORD))
     assert response.status_code == 204
     assert response.content == b""
 
@@ -249,14 +270,16 @@ async def test_delete_me_removes_the_account_and_everything_cached_of_it(
     assert (await client.get("/v1/me", headers=bob.headers)).status_code == 200
 
 
-async def test_delete_me_is_refused_while_another_users_composition_uses_a_build(
-    app: FastAPI, client: httpx.AsyncClient, alice: Account, bob: Account
+async def test_delete_me_works_while_another_users_composition_uses_a_build(
+    app: FastAPI, client: httpx.AsyncClient, bob: Account
 ) -> None:
+    # Finding 6 of issue 13: Bob's private composition pinned Alice's account (409).
     store = store_of(app)
+    alice = await sign_up(client, "alice")
     build = await store.builds.create(
-        alice.actor, BuildCreate(name="fb", chat_code=FIREBRAND, visibility="public")
+        alice.actor, BuildCreate(name="fb", chat_code=FIREBRAND, visibility="unlisted")
     )
-    await store.compositions.create(
+    squad = await store.compositions.create(
         bob.actor,
         CompositionCreate.model_validate(
             {
@@ -265,9 +288,19 @@ async def test_delete_me_is_refused_while_another_users_composition_uses_a_build
             }
         ),
     )
-    assert_problem(await client.delete("/v1/me", headers=alice.headers), 409, "conflict")
-    assert (await client.get("/v1/me", headers=alice.headers)).status_code == 200
-    assert (await client.get(f"/v1/builds/{build.id}")).status_code == 200
+    response = await client.delete("/v1/me", auth=("alice", PASSWORD))
+    assert response.status_code == 204, response.text
+    assert_problem(await client.get(f"/v1/builds/{build.id}"), 404, "not_found")
+    # Bob's composition keeps the member as the archetype the build played.
+    kept = await client.get(f"/v1/compositions/{squad.id}", headers=bob.headers)
+    assert kept.status_code == 200, kept.text
+    (member,) = kept.json()["parties"][0]["members"]
+    assert (member["archetype"], member["build_id"], member["role"]) == (
+        "firebrand-stab",
+        None,
+        None,
+    )
+    assert kept.json()["version"] == 2
 
 
 # Tokens
@@ -287,12 +320,14 @@ async def test_token_lifecycle_issue_use_list_revoke(client: httpx.AsyncClient) 
     assert issued.headers["cache-control"] == "no-store"
     assert token["name"] == "discord bot"
     assert datetime.fromisoformat(token["expires_at"]) == expires
+    assert token["scopes"] == ["read", "write"]  # the default: no account scope
     bot = {"Authorization": f"Bearer {token['token']}"}
 
     me = await client.get("/v1/me", headers=bot)
     assert me.json()["name"] == "dave"
+    assert_problem(await client.get("/v1/tokens", headers=bot), 403, "insufficient_scope")
 
-    listed = await client.get("/v1/tokens", headers=bot)
+    listed = await client.get("/v1/tokens", headers=account.headers)
     assert_private_read(listed)
     items = listed.json()["items"]
     assert [t["name"] for t in items] == ["discord bot", "sign-up"]  # newest first
@@ -300,6 +335,7 @@ async def test_token_lifecycle_issue_use_list_revoke(client: httpx.AsyncClient) 
     assert all("token" not in t for t in items)
     assert token["token"] not in listed.text
     assert items[0]["last_used_at"] is not None  # it was just used
+    assert [t["scopes"] for t in items] == [["read", "write"], ["read", "write", "account"]]
 
     one = await client.get(issued.headers["location"], headers=account.headers)
     assert_private_read(one)
@@ -341,11 +377,12 @@ async def test_issuing_a_token_needs_the_right_password(client: httpx.AsyncClien
     for auth in (("erin", "wrong password"), ("nobody", PASSWORD)):
         response = await client.post("/v1/tokens", auth=auth)
         assert_problem(response, 401, "invalid_credentials")
-        assert response.headers["www-authenticate"] == 'Basic realm="gw2wvw"'
+        assert response.headers["www-authenticate"] == 'Basic realm="gw2wvw", charset="UTF-8"'
+    # A bearer token, even with every scope, cannot mint tokens: that takes the password.
     for headers in ({}, account.headers):
         response = await client.post("/v1/tokens", headers=headers)
         assert_problem(response, 401, "unauthorized")
-        assert response.headers["www-authenticate"] == 'Basic realm="gw2wvw"'
+        assert response.headers["www-authenticate"] == 'Basic realm="gw2wvw", charset="UTF-8"'
 
 
 async def test_a_user_without_a_password_cannot_use_basic_auth(
@@ -361,7 +398,11 @@ async def test_token_request_validation_errors(app: FastAPI, client: httpx.Async
         ({"name": ""}, ["/body/name"]),
         ({"expires_at": "2030-01-01T00:00:00"}, ["/body/expires_at"]),
         ({"expires_at": "soon"}, ["/body/expires_at"]),
-        ({"scopes": ["all"]}, ["/body/scopes"]),
+        ({"scopes": ["all"]}, ["/body/scopes/0"]),
+        ({"scopes": []}, ["/body/scopes"]),
+        ({"name": "bot\u0000"}, ["/body/name"]),
+        # Finding 7 of issue 13: an expiry in the past gave a dead token (201).
+        ({"expires_at": "2020-01-01T00:00:00Z"}, ["/body/expires_at"]),
     ]
     for body, paths in cases:
         response = await client.post("/v1/tokens", auth=("frank", PASSWORD), json=body)
@@ -372,11 +413,19 @@ async def test_token_request_validation_errors(app: FastAPI, client: httpx.Async
 async def test_an_expired_token_is_refused(
     app: FastAPI, client: httpx.AsyncClient, alice: Account
 ) -> None:
-    expired = await store_of(app).tokens.create(
-        alice.actor, TokenCreate(expires_at=datetime.now(UTC) - timedelta(seconds=1))
+    store = store_of(app)
+    soon = await store.tokens.create(
+        alice.actor, TokenCreate(expires_at=datetime.now(UTC) + timedelta(hours=1))
     )
-    response = await client.get("/v1/me", headers={"Authorization": f"Bearer {expired.token}"})
-    assert_problem(response, 401, "invalid_token")
+    bearer = {"Authorization": f"Bearer {soon.token}"}
+    assert (await client.get("/v1/me", headers=bearer)).status_code == 200
+    async with store.transaction() as tx:  # an hour later
+        await tx.session.execute(
+            update(ApiToken)
+            .where(ApiToken.id == soon.id)
+            .values(expires_at=datetime.now(UTC) - timedelta(seconds=1))
+        )
+    assert_problem(await client.get("/v1/me", headers=bearer), 401, "invalid_token")
 
 
 async def test_tokens_of_others_are_not_found(
@@ -410,13 +459,73 @@ async def test_tokens_of_others_are_not_found(
 
 def test_every_answer_is_documented() -> None:
     assert documented_statuses(("/v1/users", "/v1/me", "/v1/tokens")) == {
-        ("POST", "/v1/users"): {201, 400, 403, 409, 422},
-        ("GET", "/v1/users/{name}"): {200, 304, 400, 401, 404, 422},
-        ("GET", "/v1/me"): {200, 304, 400, 401},
-        ("PATCH", "/v1/me"): {200, 400, 401, 422},
-        ("DELETE", "/v1/me"): {204, 401, 409},
-        ("POST", "/v1/tokens"): {201, 400, 401, 422},
-        ("GET", "/v1/tokens"): {200, 304, 400, 401},
-        ("GET", "/v1/tokens/{token_id}"): {200, 304, 400, 401, 404, 422},
-        ("DELETE", "/v1/tokens/{token_id}"): {200, 401, 404, 422},
+        ("POST", "/v1/users"): {201, 400, 403, 409, 422, 429},
+        ("GET", "/v1/users/{name}"): {200, 304, 400, 401, 403, 404, 422},
+        ("GET", "/v1/me"): {200, 304, 400, 401, 403},
+        ("PATCH", "/v1/me"): {200, 400, 401, 403, 422, 429},
+        ("DELETE", "/v1/me"): {204, 401, 429},
+        ("POST", "/v1/tokens"): {201, 400, 401, 422, 429},
+        ("GET", "/v1/tokens"): {200, 304, 400, 401, 403},
+        ("GET", "/v1/tokens/{token_id}"): {200, 304, 400, 401, 403, 404, 422},
+        ("DELETE", "/v1/tokens/{token_id}"): {200, 401, 403, 404, 422},
     }
+
+
+# Issue 13, finding 1: a leaked token is not a takeover.
+
+
+async def test_a_new_password_needs_the_current_one_and_signs_out_every_other_token(
+    client: httpx.AsyncClient,
+) -> None:
+    account = await sign_up(client, "grace")
+    other = await client.post("/v1/tokens", auth=("grace", PASSWORD), json={"name": "laptop"})
+    laptop = {"Authorization": f"Bearer {other.json()['token']}"}
+    new = "a brand new passphrase"
+    for body, code in (
+        ({"password": new}, "missing"),
+        ({"password": new, "current_password": "not it at all"}, "wrong_password"),
+    ):
+        response = await client.patch("/v1/me", headers=account.headers, json=body)
+        problem = assert_problem(
+            response, 422, "validation_failed", paths=["/body/current_password"]
+        )
+        assert problem["errors"][0]["code"] == code
+    # Nothing changed: the old password and both tokens still work.
+    assert (await client.post("/v1/tokens", auth=("grace", PASSWORD))).status_code == 201
+    assert (await client.get("/v1/me", headers=laptop)).status_code == 200
+
+    changed = await client.patch(
+        "/v1/me", headers=account.headers, json={"password": new, "current_password": PASSWORD}
+    )
+    assert changed.status_code == 200, changed.text
+    assert (await client.get("/v1/me", headers=account.headers)).status_code == 200
+    assert_problem(await client.get("/v1/me", headers=laptop), 401, "invalid_token")
+    assert_problem(
+        await client.post("/v1/tokens", auth=("grace", PASSWORD)), 401, "invalid_credentials"
+    )
+    assert (await client.post("/v1/tokens", auth=("grace", new))).status_code == 201
+    listed = await client.get("/v1/tokens", headers=account.headers)
+    alive = [t["name"] for t in listed.json()["items"] if t["revoked_at"] is None]
+    assert alive == ["api", "sign-up"]
+
+
+async def test_a_token_gets_the_scopes_asked_for_and_no_more(client: httpx.AsyncClient) -> None:
+    await sign_up(client, "heidi")
+    issued = await client.post(
+        "/v1/tokens", auth=("heidi", PASSWORD), json={"scopes": ["read", "read"]}
+    )
+    assert issued.json()["scopes"] == ["read"]
+    reader = {"Authorization": f"Bearer {issued.json()['token']}"}
+    assert (await client.get("/v1/me", headers=reader)).status_code == 200
+    response = await client.post(
+        "/v1/builds", headers=reader, json={"name": "fb", "chat_code": FIREBRAND}
+    )
+    problem = assert_problem(response, 403, "insufficient_scope")
+    assert "write" in problem["detail"]
+    assert response.headers["www-authenticate"] == (
+        'Bearer realm="gw2wvw", error="insufficient_scope", scope="write"'
+    )
+    full = await client.post(
+        "/v1/tokens", auth=("heidi", PASSWORD), json={"scopes": ["account", "write", "read"]}
+    )
+    assert full.json()["scopes"] == ["read", "write", "account"]

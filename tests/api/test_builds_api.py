@@ -263,7 +263,7 @@ async def test_only_the_owner_may_change_a_build(
         assert_problem(response, 401, "unauthorized")
 
 
-async def test_a_build_in_use_cannot_be_deleted(client: httpx.AsyncClient, alice: Account) -> None:
+async def test_a_build_in_use_can_be_deleted(client: httpx.AsyncClient, alice: Account) -> None:
     build = await create(client, alice)
     composition = await client.post(
         "/v1/compositions",
@@ -275,11 +275,14 @@ async def test_a_build_in_use_cannot_be_deleted(client: httpx.AsyncClient, alice
     )
     assert composition.status_code == 201
     where = f"/v1/builds/{build['id']}"
-    assert_problem(await client.delete(where, headers=alice.headers), 409, "conflict")
-    assert (await client.get(where, headers=alice.headers)).status_code == 200
-    gone = await client.delete(composition.headers["location"], headers=alice.headers)
-    assert gone.status_code == 204
+    before = await client.get(composition.headers["location"], headers=alice.headers)
+    assert before.json()["parties"][0]["members"][0]["build_id"] == build["id"]  # now cached
     assert (await client.delete(where, headers=alice.headers)).status_code == 204
+    assert_problem(await client.get(where, headers=alice.headers), 404, "not_found")
+    after = await client.get(composition.headers["location"], headers=alice.headers)
+    assert after.headers["etag"] == 'W/"v2"'
+    (member,) = after.json()["parties"][0]["members"]
+    assert (member["archetype"], member["build_id"]) == ("firebrand-stab", None)
 
 
 async def test_large_lists_are_compressed_with_the_same_weak_etag(

@@ -463,7 +463,12 @@ async def test_listing_filters_sorts_and_pages_with_link(
     assert await names("tag=ZERG&sort=-name") == ["friday zerg", "bob's"]
     assert await names("text=HAVOC&sort=-name") == ["havoc b", "havoc a"]
     assert await names("owner=bob") == ["bob's"]
-    assert await names("owner=nobody") == []
+    unknown = await client.get("/v1/compositions?owner=nobody")
+    assert_problem(unknown, 422, "validation_failed", paths=["/query/owner"])
+    misspelt = await client.get("/v1/compositions?mode=Havok")
+    problem = assert_problem(misspelt, 422, "validation_failed", paths=["/query/mode"])
+    assert "did you mean 'havoc'?" in problem["errors"][0]["message"]
+    assert await names("mode=HAVOC&sort=name") == ["havoc a", "havoc b"]
     assert await names("sort=-created") == ["bob's", "havoc b", "havoc a", "friday zerg"]
 
     seen: list[str] = []
@@ -609,29 +614,65 @@ async def test_evaluation_of_an_unknown_or_malformed_id(
     )
 
 
-async def test_a_build_used_by_a_composition_cannot_be_deleted(
-    app: FastAPI, client: httpx.AsyncClient, alice: Account
+async def test_others_cannot_pin_your_build_nor_learn_of_their_compositions(
+    app: FastAPI, client: httpx.AsyncClient, alice: Account, bob: Account
 ) -> None:
+    # Issue 13, finding 6: Bob used Alice's unlisted build in his private composition; Alice
+    # could then neither delete nor change it (409), and the 409 named Bob's composition.
     build = await store_of(app).builds.create(
-        alice.actor, BuildCreate(name="fb", chat_code=FIREBRAND)
+        alice.actor, BuildCreate(name="fb", chat_code=FIREBRAND, visibility="unlisted")
     )
-    created = await create(
-        client, alice, payload("c", [{"build_id": str(build.id), "role": "stab-support"}])
+    theirs = await create(
+        client, bob, payload("b", [{"build_id": str(build.id), "role": "stab-support"}])
     )
-    response = await client.delete(f"/v1/builds/{build.id}", headers=alice.headers)
-    assert_problem(response, 409, "conflict")
-    deleted = await client.delete(f"/v1/compositions/{created['id']}", headers=alice.headers)
-    assert deleted.status_code == 204
-    assert (await client.delete(f"/v1/builds/{build.id}", headers=alice.headers)).status_code == 204
+    where = f"/v1/compositions/{theirs['id']}"
+    assert (await client.get(where, headers=bob.headers)).status_code == 200  # cached
+
+    # A change to a build no archetype matches: Bob's member keeps the one it played.
+    changed = await client.patch(
+        f"/v1/builds/{build.id}", headers=alice.headers, json={"chat_code": RENEGADE}
+    )
+    assert changed.status_code == 200, changed.text
+    assert theirs["id"] not in changed.text
+    after = await client.get(where, headers=bob.headers)
+    (member,) = after.json()["parties"][0]["members"]
+    assert (member["archetype"], member["build_id"], after.json()["version"]) == (
+        "firebrand-stab",
+        None,
+        2,
+    )
+
+    # And a build goes when Alice deletes it, whoever used it.
+    strip = await store_of(app).builds.create(
+        alice.actor, BuildCreate(name="sc", chat_code=SCOURGE, visibility="unlisted")
+    )
+    again = await create(client, bob, payload("b2", [{"build_id": str(strip.id), "role": "strip"}]))
+    deleted = await client.delete(f"/v1/builds/{strip.id}", headers=alice.headers)
+    assert deleted.status_code == 204, deleted.text
+    kept = await client.get(f"/v1/compositions/{again['id']}", headers=bob.headers)
+    (member,) = kept.json()["parties"][0]["members"]
+    assert (member["archetype"], member["build_id"]) == ("scourge-strip", None)
+    # Alice sees none of it: Bob's compositions stay private.
+    for ident in (theirs["id"], again["id"]):
+        hidden = await client.get(f"/v1/compositions/{ident}", headers=alice.headers)
+        assert_problem(hidden, 404, "not_found")
 
 
 def test_every_answer_is_documented() -> None:
     write = {200, 400, 401, 403, 404, 409, 412, 422}
     assert documented_statuses(("/v1/compositions",)) == {
-        ("POST", "/v1/compositions"): {201, 400, 401, 422},
-        ("GET", "/v1/compositions"): {200, 304, 400, 401, 422},
-        ("GET", "/v1/compositions/{composition_id}"): {200, 304, 400, 401, 404, 422},
-        ("GET", "/v1/compositions/{composition_id}/evaluation"): {200, 304, 400, 401, 404, 422},
+        ("POST", "/v1/compositions"): {201, 400, 401, 403, 422},
+        ("GET", "/v1/compositions"): {200, 304, 400, 401, 403, 422},
+        ("GET", "/v1/compositions/{composition_id}"): {200, 304, 400, 401, 403, 404, 422},
+        ("GET", "/v1/compositions/{composition_id}/evaluation"): {
+            200,
+            304,
+            400,
+            401,
+            403,
+            404,
+            422,
+        },
         ("PUT", "/v1/compositions/{composition_id}"): write,
         ("PATCH", "/v1/compositions/{composition_id}"): write,
         ("DELETE", "/v1/compositions/{composition_id}"): {204, 400, 401, 403, 404, 412, 422},

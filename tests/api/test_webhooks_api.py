@@ -504,15 +504,15 @@ async def test_the_api_delivers_only_without_redis(app: FastAPI) -> None:
 
 
 def test_every_status_is_documented() -> None:
-    read = {200, 304, 400, 401, 404, 422}
-    queued = {202, 400, 401, 404, 409, 422}
+    read = {200, 304, 400, 401, 403, 404, 422}
+    queued = {202, 400, 401, 403, 404, 409, 422}
     assert documented_statuses(("/v1/webhooks",)) == {
-        ("POST", "/v1/webhooks"): {201, 400, 401, 422},
-        ("GET", "/v1/webhooks"): {200, 304, 400, 401},
+        ("POST", "/v1/webhooks"): {201, 400, 401, 403, 422},
+        ("GET", "/v1/webhooks"): {200, 304, 400, 401, 403},
         ("GET", "/v1/webhooks/{webhook_id}"): read,
-        ("PATCH", "/v1/webhooks/{webhook_id}"): {200, 400, 401, 404, 412, 422},
-        ("DELETE", "/v1/webhooks/{webhook_id}"): {204, 400, 401, 404, 412, 422},
-        ("POST", "/v1/webhooks/{webhook_id}/rotate-secret"): {200, 400, 401, 404, 422},
+        ("PATCH", "/v1/webhooks/{webhook_id}"): {200, 400, 401, 403, 404, 412, 422},
+        ("DELETE", "/v1/webhooks/{webhook_id}"): {204, 400, 401, 403, 404, 412, 422},
+        ("POST", "/v1/webhooks/{webhook_id}/rotate-secret"): {200, 400, 401, 403, 404, 422},
         ("POST", "/v1/webhooks/{webhook_id}/test"): queued,
         ("GET", "/v1/webhooks/{webhook_id}/deliveries"): read,
         ("GET", "/v1/webhooks/{webhook_id}/deliveries/{delivery_id}"): read,

@@ -121,12 +121,17 @@ def postgres_url() -> Iterator[str]:
     drop_postgres_database(url)
 
 
+TEST_LIMITS = {"GW2WVW_THROTTLE_SIGN_UP": "1000/minute", "GW2WVW_THROTTLE_TOKENS": "1000/minute"}
+"""Throttling for servers that many tests sign up on from one address (tests/api tests it)."""
+
+
 def postgres_env(postgres_url: str, redis_url: str, data_dir: Path) -> dict[str, str]:
     """Settings of a production-shaped server."""
     return {
         "GW2WVW_DATABASE_URL": postgres_url,
         "GW2WVW_REDIS_URL": redis_url,
         "GW2WVW_DATA_DIR": str(data_dir),
+        **TEST_LIMITS,
     }
 
 

@@ -1,8 +1,11 @@
-"""The README, followed to the letter by a new user on a fresh clone.
+"""The README, followed to the letter by a new user on a fresh clone: every ``sh`` block runs
+as written (its ``python`` blocks run in tests/packaging, each in the environment it names).
 
 Its first command starts the server (run here in a fresh uv project environment, as a new clone
-has, with the port and data directory of this test); its ``### Try it`` block, run by bash with
-only the port changed, signs up, stores a build from its chat code and reads it back.
+has, with the port and data directory of this test, and the loopback network allowed for
+webhooks, as the webhook section says); the block's other command (``nox``) must name sessions
+that exist. The ``### Try it`` block and the webhook block, run by bash with only the port
+changed, sign up, store a build from its chat code, read it back and register a webhook.
 """
 
 from __future__ import annotations
@@ -42,6 +45,16 @@ def try_it_block(text: str) -> str:
     section = re.split(r"^#{1,6} ", after, maxsplit=1, flags=re.MULTILINE)[0]
     block = _FENCE.search(section)
     assert block is not None, "the 'Try it' section has no ```sh block"
+    return block.group(1)
+
+
+def webhook_block(text: str) -> str:
+    """The ``sh`` block of the ``## Webhooks`` section."""
+    _, found, after = text.partition("\n## Webhooks\n")
+    assert found, "the README has no '## Webhooks' section"
+    section = re.split(r"^#{1,6} ", after, maxsplit=1, flags=re.MULTILINE)[0]
+    block = _FENCE.search(section)
+    assert block is not None, "the webhook section has no ```sh block"
     return block.group(1)
 
 
@@ -88,9 +101,33 @@ def test_a_new_user_follows_the_readme(live_server: ServerFactory, tmp_path: Pat
     install, _, serve = command.partition(" && ")
     assert install == "python3 -m pip install -q uv", command
     assert shlex.split(serve)[:3] == ["uv", "run", "--locked"], command
+    # Every sh block is one of the three run here.
+    first = _FENCE.search(text)
+    assert first is not None
+    assert set(_FENCE.findall(text)) == {first.group(1), try_it_block(text), webhook_block(text)}
+    others = [line for line in first.group(1).splitlines() if line and not line.startswith("#")]
+    assert len(others) == 2, others
+    install, _, checks = others[1].partition(" && ")
+    assert (install, checks) == (
+        "python3 -m pip install -q uv",
+        "uv run --locked --compile-bytecode nox",
+    )
+    listed = subprocess.run(
+        ["uv", "run", "--locked", "nox", "--list"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=REPO,
+        check=False,
+    )
+    assert listed.returncode == 0, listed.stderr
+    for session in ("lint", "typecheck", "tests", "schemathesis", "wheels", "docs"):
+        assert f"* {session}" in listed.stdout, listed.stdout
+
     server = live_server(
         {
             "GW2WVW_DATA_DIR": str(tmp_path / "data"),
+            "GW2WVW_WEBHOOK_ALLOWED_NETWORKS": "127.0.0.0/8",
             # A new clone has no environment yet: uv makes one from the lock file.
             "UV_PROJECT_ENVIRONMENT": str(tmp_path / "venv"),
         },
@@ -104,7 +141,8 @@ def test_a_new_user_follows_the_readme(live_server: ServerFactory, tmp_path: Pat
 
     block = try_it_block(text)
     assert _DEFAULT_ADDRESS.search(block), "the block does not talk to the default address"
-    script = _DEFAULT_ADDRESS.sub(f"127.0.0.1:{server.port}", block)
+    hooks = webhook_block(text)
+    script = _DEFAULT_ADDRESS.sub(f"127.0.0.1:{server.port}", block + hooks)
     run = subprocess.run(
         ["bash", "-e", "-o", "pipefail", "-c", script],
         capture_output=True,
@@ -127,6 +165,10 @@ def test_a_new_user_follows_the_readme(live_server: ServerFactory, tmp_path: Pat
     assert (build["profession"], build["elite_specialization"]) == ("Guardian", 62)
     if "/chat-code" in block:
         assert run.stdout.count(posted["chat_code"]) == 2, run.stdout
+    (registered,) = [o for o in json_objects(run.stdout) if "secret" in o]
+    (hook,) = [p for p in payloads(hooks) if "url" in p]
+    assert registered["url"] == hook["url"]
+    assert registered["secret"].startswith("whsec_")
 
     # What the user did is stored: their password gives a token that finds the build.
     basic = base64.b64encode(f"{user['name']}:{user['password']}".encode()).decode()

@@ -3,14 +3,26 @@
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Column, Connection, Integer, MetaData, inspect
+from sqlalchemy import (
+    Column,
+    Connection,
+    DateTime,
+    Integer,
+    MetaData,
+    Uuid,
+    bindparam,
+    inspect,
+    text,
+)
 from sqlalchemy.ext.asyncio import AsyncEngine
 from typer.testing import CliRunner
 
@@ -38,6 +50,15 @@ from tests.support.databases import (
 FIREBRAND = "[&DQENPi47PhpLF0sXFgE2AUsBFgE2AS0BGBYYFgAAAAAAAAAAAAAAAAAAAAAEBQBXADUAMQAA]"
 
 runner = CliRunner()
+
+USER_ID = uuid.UUID("0191c0de-0000-7000-8000-000000000001")
+TOKEN_ID = uuid.UUID("0191c0de-0000-7000-8000-000000000002")
+NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
+TYPED = (
+    bindparam("id", type_=Uuid),
+    bindparam("user", type_=Uuid),
+    bindparam("now", type_=DateTime(timezone=True)),
+)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -264,3 +285,40 @@ async def test_a_dropped_postgresql_connection_fails_once_then_recovers(postgres
         # And then it works again (the database is shared with other tests: any rows will do).
         await store.users.list()
         await store.ping()
+
+
+async def test_0002_gives_existing_tokens_every_scope_and_downgrades(empty_url: str) -> None:
+    engine = create_engine(empty_url)
+    try:
+        await migrate.upgrade(engine, "0001")
+        async with engine.begin() as connection:
+            await connection.execute(
+                text(
+                    "INSERT INTO users (id, name, name_key, display_name, created_at)"
+                    " VALUES (:id, 'old', 'old', 'old', :now)"
+                ).bindparams(*TYPED[0::2]),
+                {"id": USER_ID, "now": NOW},
+            )
+            await connection.execute(
+                text(
+                    "INSERT INTO api_tokens (id, user_id, name, prefix, token_hash, created_at)"
+                    " VALUES (:id, :user, 'before scopes', 'gw2wvw_abcd', :hash, :now)"
+                ).bindparams(*TYPED),
+                {"id": TOKEN_ID, "user": USER_ID, "hash": "f" * 64, "now": NOW},
+            )
+        await migrate.upgrade(engine)
+        async with engine.connect() as connection:
+            scopes = await connection.scalar(text("SELECT scopes FROM api_tokens"))
+            assert await connection.run_sync(drift) == []
+        assert scopes == "read write account"  # what every token could do before
+
+        await migrate.downgrade(engine, "0001")
+        async with engine.connect() as connection:
+            columns = await connection.run_sync(
+                lambda sync: {c["name"] for c in inspect(sync).get_columns("api_tokens")}
+            )
+            kept = await connection.scalar(text("SELECT name FROM api_tokens"))
+        assert "scopes" not in columns
+        assert kept == "before scopes"
+    finally:
+        await engine.dispose()

@@ -35,6 +35,11 @@ FIREBRAND = "[&DQENPi47PhpLF0sXFgE2AUsBFgE2AS0BGBYYFgAAAAAAAAAAAAAAAAAAAAAEBQBXA
 T0 = datetime(2031, 5, 17, 12, 0, 0, 123456, tzinfo=UTC)
 
 
+def who(actor: Actor | None) -> tuple[uuid.UUID | None, str | None] | None:
+    """The user an actor stands for (its token's id and scopes aside)."""
+    return None if actor is None else (actor.user_id, actor.name)
+
+
 def a_composition(build_id: uuid.UUID) -> CompositionCreate:
     return CompositionCreate.model_validate(
         {
@@ -165,7 +170,20 @@ async def test_passwords_authenticate_and_change(store: Store) -> None:
     assert await store.users.authenticate("carol", "wrong horse") is None
     assert await store.users.authenticate("nobody", "correct horse") is None
 
-    await store.users.update(actor, UserUpdate(password="battery staple"))
+    with pytest.raises(ValidationFailed) as missing:
+        await store.users.update(actor, UserUpdate(password="battery staple"))
+    with pytest.raises(ValidationFailed) as wrong:
+        await store.users.update(
+            actor, UserUpdate(password="battery staple", current_password="wrong horse")
+        )
+    assert [(e.path, e.code) for e in (*missing.value.errors, *wrong.value.errors)] == [
+        ("/current_password", "missing"),
+        ("/current_password", "wrong_password"),
+    ]
+    assert await store.users.authenticate("carol", "correct horse") == actor
+    await store.users.update(
+        actor, UserUpdate(password="battery staple", current_password="correct horse")
+    )
     assert await store.users.authenticate("carol", "correct horse") is None
     assert await store.users.authenticate("carol", "battery staple") == actor
 
@@ -208,19 +226,30 @@ async def test_deleting_a_user_takes_everything_they_own(store: Store, bob: Acto
         await store.users.delete(ANONYMOUS)
 
 
-async def test_a_build_in_another_users_composition_keeps_the_account(
+async def test_a_build_in_another_users_composition_never_keeps_the_account(
     store: Store, bob: Actor
 ) -> None:
+    # Issue 13, finding 6: Bob's composition used to pin Carol's account (Conflict).
     carol = await sign_up(store, "carol")
     build = await store.builds.create(
-        carol, BuildCreate(name="fb", chat_code=FIREBRAND, visibility="public")
+        carol, BuildCreate(name="fb", chat_code=FIREBRAND, visibility="unlisted")
     )
-    await store.compositions.create(bob, a_composition(build.id))
-    with pytest.raises(Conflict):
-        await store.users.delete(carol)
-    # Nothing of it happened.
-    assert (await store.users.get(carol.user_id)).name == "carol"  # type: ignore[arg-type]
-    assert (await store.builds.get(carol, build.id)).version == 1
+    theirs = await store.compositions.create(bob, a_composition(build.id))
+    await store.users.delete(carol)
+    with pytest.raises(NotFound):
+        await store.users.get(carol.user_id)  # type: ignore[arg-type]
+    kept = await store.compositions.get(bob, theirs.id)
+    (member,) = kept.parties[0].members
+    assert (member.archetype, member.build_id, member.role) == ("firebrand-stab", None, None)
+    assert kept.version == 2
+    # Bob was told: his composition changed.
+    async with store.transaction(write=False) as tx:
+        events = (
+            await tx.session.execute(
+                select(OutboxEvent.type, OutboxEvent.owner_id).order_by(OutboxEvent.id)
+            )
+        ).all()
+    assert (events[-1].type, events[-1].owner_id) == ("composition.updated", bob.user_id)
 
 
 # Tokens
@@ -260,7 +289,7 @@ async def test_a_token_is_shown_once_and_only_its_hash_is_stored(
 async def test_authenticate_accepts_only_the_exact_live_token(store: Store, alice: Actor) -> None:
     issued = await store.tokens.create(alice, TokenCreate())
     secret = issued.token
-    assert await store.tokens.authenticate(secret, now=T0) == alice
+    assert who(await store.tokens.authenticate(secret, now=T0)) == who(alice)
     for wrong in (
         "gw2wvw_" + "A" * 43,
         secret[:-1],
@@ -283,7 +312,7 @@ async def test_revoked_tokens_stop_working(store: Store, alice: Actor) -> None:
     revoked = await store.tokens.revoke(alice, issued.id)
     assert revoked.revoked_at is not None
     assert await store.tokens.authenticate(issued.token) is None
-    assert await store.tokens.authenticate(spare.token) == alice
+    assert who(await store.tokens.authenticate(spare.token)) == who(alice)
     again = await store.tokens.revoke(alice, issued.id)
     assert again.revoked_at == revoked.revoked_at  # the first revocation stands
     assert [t.revoked_at is not None for t in await store.tokens.list(alice)] == [False, True]
@@ -292,8 +321,10 @@ async def test_revoked_tokens_stop_working(store: Store, alice: Actor) -> None:
 async def test_expired_tokens_stop_working(store: Store, alice: Actor) -> None:
     issued = await store.tokens.create(alice, TokenCreate(expires_at=T0 + timedelta(hours=1)))
     assert issued.expires_at == T0 + timedelta(hours=1)
-    assert await store.tokens.authenticate(issued.token, now=T0) == alice
-    assert await store.tokens.authenticate(issued.token, now=T0 + timedelta(minutes=59)) == alice
+    assert who(await store.tokens.authenticate(issued.token, now=T0)) == who(alice)
+    assert who(
+        await store.tokens.authenticate(issued.token, now=T0 + timedelta(minutes=59))
+    ) == who(alice)
     assert await store.tokens.authenticate(issued.token, now=T0 + timedelta(hours=1)) is None
     assert await store.tokens.authenticate(issued.token, now=T0 + timedelta(days=9)) is None
     # Another time zone is the same instant.
@@ -346,7 +377,7 @@ async def test_tokens_are_private_to_their_owner(store: Store, alice: Actor, bob
     with pytest.raises(NotFound):
         await store.tokens.revoke(alice, uuid.uuid4())
     # Bob's token still works: the refused revocation changed nothing.
-    assert await store.tokens.authenticate(theirs.token) == bob
+    assert who(await store.tokens.authenticate(theirs.token)) == who(bob)
     assert (await store.tokens.get(bob, theirs.id)).revoked_at is None
     anonymous: list[Callable[[], Awaitable[object]]] = [
         lambda: store.tokens.create(ANONYMOUS, TokenCreate()),
@@ -357,3 +388,21 @@ async def test_tokens_are_private_to_their_owner(store: Store, alice: Actor, bob
     for call in anonymous:
         with pytest.raises(Unauthenticated):
             await call()
+
+
+async def test_a_token_never_outranks_its_issuer_and_an_expiry_must_lie_ahead(
+    store: Store, alice: Actor
+) -> None:
+    reader = await store.tokens.create(alice, TokenCreate(scopes=("read",)))
+    actor = await store.tokens.authenticate(reader.token)
+    assert actor is not None
+    assert (actor.scopes, actor.token_id) == (frozenset({"read"}), reader.id)
+    with pytest.raises(ValidationFailed) as caught:
+        await store.tokens.create(actor, TokenCreate(scopes=("read", "write")))
+    assert [(e.path, e.code) for e in caught.value.errors] == [("/scopes", "scope_not_held")]
+    with pytest.raises(ValidationFailed) as past:
+        await store.tokens.create(
+            alice, TokenCreate(expires_at=datetime.now(UTC) - timedelta(seconds=1))
+        )
+    assert [(e.path, e.code) for e in past.value.errors] == [("/expires_at", "expired")]
+    assert [t.id for t in await store.tokens.list(alice)] == [reader.id]

@@ -177,7 +177,30 @@ async def test_listing_filters(store: Store, alice: Actor, bob: Actor) -> None:
     assert await ids(text="100%_") == [fb.id]
     assert await ids(text="%") == [fb.id]  # a literal percent sign, not a wildcard
     assert await ids(text="_") == [fb.id]
-    assert await ids(owner="nobody") == []
+    # Issue 13: names match in any case; an unknown name is an error with a hint, not [].
+    assert await ids(profession="necromancer") == [sc.id]
+    assert await ids(owner="ALICE") == [sc.id, fb.id]
+    for filters, path, code, hint in (
+        ({"owner": "nobody"}, "/owner", "unknown_user", "no user named 'nobody'"),
+        ({"profession": "Necromacner"}, "/profession", "unknown_profession", "'Necromancer'?"),
+        (
+            {"elite_specialization": 13},
+            "/elite_specialization",
+            "unknown_elite_specialization",
+            "13",
+        ),
+        (
+            {"elite_specialization": 2**31 - 1},
+            "/elite_specialization",
+            "unknown_elite_specialization",
+            "2147483647",
+        ),
+    ):
+        with pytest.raises(ValidationFailed) as caught:
+            await ids(**filters)
+        ((where, found, message),) = [(e.path, e.code, e.message) for e in caught.value.errors]
+        assert (where, found) == (path, code)
+        assert hint in message
     assert await ids(sort="name") == [theirs.id, fb.id, sc.id]
     assert await ids(sort="-name") == [sc.id, fb.id, theirs.id]
     assert await ids(sort="created") == [fb.id, sc.id, theirs.id]
@@ -317,12 +340,12 @@ async def test_others_cannot_change_builds(store: Store, alice: Actor, bob: Acto
         await store.builds.delete(ANONYMOUS, public.id)
 
 
-async def test_delete_emits_the_last_state_and_respects_compositions(
+async def test_delete_emits_the_last_state_and_detaches_compositions(
     store: Store, alice: Actor
 ) -> None:
     used = await store.builds.create(alice, new("used"))
     spare = await store.builds.create(alice, new("spare"))
-    await store.compositions.create(
+    squad = await store.compositions.create(
         alice,
         CompositionCreate.model_validate(
             {
@@ -331,9 +354,11 @@ async def test_delete_emits_the_last_state_and_respects_compositions(
             }
         ),
     )
-    with pytest.raises(Conflict, match="used by composition"):
-        await store.builds.delete(alice, used.id)
-    await store.builds.delete(alice, spare.id, expected_version=1)
+    # Deleting what one owns always works: the composition keeps the archetype it played.
+    assert await store.builds.delete(alice, used.id) == [squad.id]
+    kept = await store.compositions.get(alice, squad.id)
+    assert kept.parties[0].members[0].archetype == "firebrand-stab"
+    assert await store.builds.delete(alice, spare.id, expected_version=1) == []
     with pytest.raises(NotFound):
         await store.builds.get(alice, spare.id)
     last = (await store.outbox.list())[-1]

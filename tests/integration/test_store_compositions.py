@@ -316,9 +316,17 @@ async def test_listing_filters(store: Store, alice: Actor, bob: Actor) -> None:
     assert await found() == [theirs.id, havoc.id, zerg.id]
     assert await found(owner="alice") == [havoc.id, zerg.id]
     assert await found(owner="Bob") == [theirs.id]
-    assert await found(owner="nobody") == []
     assert await found(mode="havoc") == [havoc.id]
+    assert await found(mode="HAVOC") == [havoc.id]
     assert await found(mode="roaming") == []
+    for query, path, hint in (
+        ({"owner": "nobody"}, "/owner", "nobody"),
+        ({"mode": "havok"}, "/mode", "did you mean 'havoc'?"),
+    ):
+        with pytest.raises(ValidationFailed) as caught:
+            await found(**query)
+        assert [e.path for e in caught.value.errors] == [path]
+        assert hint in caught.value.errors[0].message
     # Archetype filters look at archetype members, not at what stored builds resolve to.
     assert await found(archetype=STRIP) == [theirs.id, havoc.id]
     assert await found(archetype=STAB) == [zerg.id]

@@ -21,7 +21,7 @@ import pytest
 
 from gw2wvw.gamedata.snapshot import ENDPOINTS
 from tests.conftest import require_pack
-from tests.e2e.test_readme import first_command, try_it_block
+from tests.e2e.test_readme import first_command, try_it_block, webhook_block
 from tests.packaging.conftest import EnvironmentFactory
 from tests.packaging.environments import INSTALLS, Environment
 from tests.packaging.examples import PAGES, README, Block, Page, parse, pip_installs
@@ -59,9 +59,9 @@ def test_every_example_is_marked_with_a_known_environment() -> None:
 def test_the_readme_shell_blocks_are_those_the_readme_test_follows() -> None:
     text = README.read_text()
     blocks = [b.group(1) for b in _SH_FENCE.finditer(text)]
-    assert len(blocks) == 2, "a README shell block that no test follows"
+    assert len(blocks) == 3, "a README shell block that no test follows"
     assert first_command(text) in blocks[0]
-    assert blocks[1] == try_it_block(text)
+    assert blocks[1:] == [try_it_block(text), webhook_block(text)]
 
 
 def test_the_install_commands_are_the_environments_tested() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import secrets
 import shutil
@@ -19,6 +20,9 @@ POSTGRES_ADMIN_URL = os.environ.get(
     "GW2WVW_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
 )
 """A PostgreSQL database the tests may connect to in order to create their own."""
+
+DATABASE_PREFIX = os.environ.get("GW2WVW_TEST_DATABASE_PREFIX", "gw2wvw_test")
+"""How the names of the PostgreSQL databases the tests create begin."""
 
 TABLES = (
     "webhook_attempts",
@@ -66,7 +70,7 @@ async def _migrate(url: str) -> None:
 
 def create_postgres_database() -> str:
     """A fresh, migrated PostgreSQL database for this run; returns its URL."""
-    name = f"gw2wvw_test_{os.getpid()}_{secrets.token_hex(4)}"
+    name = f"{DATABASE_PREFIX}_{os.getpid()}_{secrets.token_hex(4)}"
     try:
         asyncio.run(_admin(f'CREATE DATABASE "{name}"'))
     except (OSError, asyncpg.PostgresError, TimeoutError) as error:
@@ -101,7 +105,7 @@ def create_empty_postgres_database() -> str:
 
     Remove it with :func:`drop_postgres_database`.
     """
-    name = f"gw2wvw_test_{os.getpid()}_{secrets.token_hex(4)}"
+    name = f"{DATABASE_PREFIX}_{os.getpid()}_{secrets.token_hex(4)}"
     try:
         asyncio.run(_admin(f'CREATE DATABASE "{name}"'))
     except (OSError, asyncpg.PostgresError, TimeoutError) as error:
@@ -121,3 +125,23 @@ async def terminate_connections(url: str) -> int:
     finally:
         await connection.close()
     return int(ended)
+
+
+def drop_leftover_databases() -> None:
+    """Drop every database this test process made and did not drop (a test that crashed)."""
+
+    async def run() -> None:
+        connection = await asyncpg.connect(_dsn(POSTGRES_ADMIN_URL), timeout=5)
+        try:
+            names = await connection.fetch(
+                "SELECT datname FROM pg_database WHERE datname LIKE $1",
+                f"{DATABASE_PREFIX}_{os.getpid()}_%",
+            )
+            for row in names:
+                await connection.execute(f'DROP DATABASE IF EXISTS "{row[0]}" WITH (FORCE)')
+        finally:
+            await connection.close()
+
+    # No PostgreSQL: nothing was made there.
+    with contextlib.suppress(OSError, asyncpg.PostgresError, TimeoutError):
+        asyncio.run(run())

@@ -7,7 +7,9 @@ on the machine notices.
 
 from __future__ import annotations
 
+import os
 import shutil
+import signal
 import socket
 import subprocess
 import time
@@ -17,8 +19,9 @@ import redis
 
 from tests.support.databases import unavailable
 
-SHARED_REDIS_URL = "redis://127.0.0.1:6379/0"
-"""The machine's Redis (tests use their own key prefixes on it)."""
+SHARED_REDIS_URL = os.environ.get("GW2WVW_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+"""The machine's Redis, database included (``GW2WVW_TEST_REDIS_URL``); tests use key prefixes
+of their own on it and remove their keys."""
 
 
 def free_port() -> int:
@@ -75,6 +78,16 @@ class RedisServer:
             self.process.kill()
             self.process.wait(5)
             self.process = None
+
+    def pause(self) -> None:
+        """Stall it (SIGSTOP): connections stay open and nothing answers."""
+        assert self.process is not None
+        self.process.send_signal(signal.SIGSTOP)
+
+    def resume(self) -> None:
+        """Let a paused server go on (SIGCONT)."""
+        assert self.process is not None
+        self.process.send_signal(signal.SIGCONT)
 
     def commands_processed(self) -> int:
         """The server's count of commands so far (INFO stats)."""

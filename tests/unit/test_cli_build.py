@@ -189,3 +189,23 @@ def test_a_synced_snapshot_can_replace_the_bundled_one(
     result = runner.invoke(app, ["build", "decode", GALESHOT])
     assert result.exit_code == 2
     assert "cannot read snapshot" in result.stderr
+
+
+def test_what_decode_prints_encode_reads() -> None:
+    # Issue 13: encode refused decode --json output ("Extra inputs are not permitted").
+    from gw2wvw import gamedata
+    from gw2wvw.builds import Build
+
+    data = gamedata.load()
+    for code in (
+        GALESHOT,
+        RENEGADE,
+        "[&DQg1NTIlPDV+FgAAchYAAHMBAACBAAAAYBcAAAAAAAAAAAAAAAAAAAAAAAA=]",
+    ):
+        printed = runner.invoke(app, ["build", "decode", code, "--json"])
+        assert printed.exit_code == 0, printed.output
+        encoded = runner.invoke(app, ["build", "encode", "-"], input=printed.stdout)
+        assert encoded.exit_code == 0, encoded.output
+        assert encoded.stdout.strip() == Build.from_chat_code(code, data).to_chat_code(data)
+        validated = runner.invoke(app, ["build", "validate", "-"], input=printed.stdout)
+        assert validated.exit_code in (0, 1), validated.output

@@ -109,6 +109,8 @@ async def test_literal_urls_are_refused(url: str) -> None:
         await check_url(url)
     assert caught.value.code == "forbidden_address"
     assert caught.value.url == url
+    # Issue 13: the message says how to allow such a target when one means to.
+    assert "GW2WVW_WEBHOOK_ALLOWED_NETWORKS" in str(caught.value)
 
 
 async def test_a_name_resolving_to_a_private_address_is_refused() -> None:

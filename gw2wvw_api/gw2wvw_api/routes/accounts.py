@@ -1,8 +1,11 @@
 """``/v1/users``, ``/v1/me`` and ``/v1/tokens``: accounts and their API tokens.
 
-Sign up with a name and password to get a first token; ``POST /v1/tokens`` with HTTP Basic
-issues more. Every other call here authenticates with a token. Nothing here is cached on the
-server (each read is one indexed row); reads carry content ETags, so clients revalidate cheaply.
+Sign up with a name and password to get a first token (every scope); ``POST /v1/tokens`` with
+HTTP Basic issues more, with the scopes asked for. What a leaked token must not be enough for
+needs the password: issuing tokens and deleting the account take HTTP Basic, a new password
+takes the current one (and signs out every other token). Sign-ins, sign-ups and new tokens are
+throttled (429 with ``Retry-After``). Nothing here is cached on the server (each read is one
+indexed row); reads carry content ETags, so clients revalidate cheaply.
 """
 
 from __future__ import annotations
@@ -24,7 +27,17 @@ from gw2wvw.store import (
     UserRead,
     UserUpdate,
 )
-from gw2wvw_api.auth import CallerDep, PasswordUserDep, UserCallerDep
+from gw2wvw.store.schemas import Password
+from gw2wvw.text import Line
+from gw2wvw_api.auth import (
+    BASIC,
+    AccountDep,
+    PasswordUserDep,
+    ReaderDep,
+    UserReaderDep,
+    security,
+)
+from gw2wvw_api.passwords import check_password
 from gw2wvw_api.problems import ProblemException, problem_responses
 from gw2wvw_api.routes.common import CONDITIONAL_GET, NO_CONTENT, read_json, written_json
 from gw2wvw_api.services import ServicesDep
@@ -47,9 +60,14 @@ _REVOKED: dict[int | str, dict[str, Any]] = {
 
 
 class SignUp(UserCreate):
-    """A new account: a name, a password of at least 8 characters, and a display name."""
+    """A new account: a name, a password (10 or more characters, not a common one), and a
+    display name."""
 
-    password: str = Field(min_length=8, max_length=256)
+    password: Password
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"name": "ann", "password": "correct horse battery"}]}
+    )
 
 
 def _date_time_text(value: Any) -> Any:
@@ -60,9 +78,18 @@ def _date_time_text(value: Any) -> Any:
 
 
 class TokenRequest(TokenCreate):
-    """A new API token: a name, and when it expires (RFC 3339 with a time zone), if ever."""
+    """A new API token: a name, its scopes (default read and write), and when it expires (RFC
+    3339 with a time zone, in the future), if ever."""
 
-    expires_at: Annotated[datetime | None, BeforeValidator(_date_time_text)] = None
+    expires_at: Annotated[datetime | None, BeforeValidator(_date_time_text)] = Field(
+        default=None, examples=["2030-01-01T00:00:00Z"]
+    )
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"name": "discord bot", "scopes": ["read", "write"]}],
+        }
+    )
 
 
 class SignedUp(BaseModel):
@@ -72,6 +99,11 @@ class SignedUp(BaseModel):
 
     user: UserRead
     token: IssuedToken
+
+
+def _address(request: Request) -> str:
+    """The client's address (behind a trusted proxy, the one it forwarded)."""
+    return request.client.host if request.client else "unknown"
 
 
 async def _signup_open(services: ServicesDep) -> None:
@@ -90,20 +122,26 @@ async def _signup_open(services: ServicesDep) -> None:
             "description": "Created: the account and its first token.",
             "headers": {"Location": _LOCATION, **_NO_STORE},
         },
-        **problem_responses(400, 403, 409, 422),
+        **problem_responses(400, 403, 409, 422, 429),
     },
     summary="Sign up",
+    openapi_extra={"security": [{}]},
 )
-async def sign_up(services: ServicesDep, body: SignUp) -> Response:
-    """Create an account and its first API token, together or not at all.
+async def sign_up(request: Request, services: ServicesDep, body: SignUp) -> Response:
+    """Create an account and its first API token (every scope), together or not at all.
 
-    The name is unique in any case (409 when taken); 403 ``signup_disabled`` when the server
-    takes no new accounts.
+    The name is unique in any case (409 when taken); a common password answers 422; 403
+    ``signup_disabled`` when the server takes no new accounts; 429 after too many sign-ups
+    from one address.
     """
+    check_password(body.password)
+    await services.throttle.sign_up(_address(request))
     async with services.store.unit_of_work() as uow:
         user = await uow.users.create(body)
         owner = Actor(user_id=user.id, name=user.name)
-        token = await uow.tokens.create(owner, TokenCreate(name="sign-up"))
+        token = await uow.tokens.create(
+            owner, TokenCreate(name="sign-up", scopes=("read", "write", "account"))
+        )
     return written_json(
         SignedUp(user=user, token=token), 201, {"Location": f"/v1/users/{user.name}"}
     )
@@ -112,11 +150,14 @@ async def sign_up(services: ServicesDep, body: SignUp) -> Response:
 @router.get(
     "/v1/users/{name}",
     response_model=UserRead,
-    responses={**CONDITIONAL_GET, **problem_responses(400, 401, 404, 422)},
+    responses={**CONDITIONAL_GET, **problem_responses(400, 401, 403, 404, 422)},
     summary="A user's public profile",
+    openapi_extra=security("read", optional=True),
 )
 async def get_user(
-    request: Request, caller: CallerDep, name: Annotated[str, Path(max_length=64)]
+    request: Request,
+    caller: ReaderDep,
+    name: Annotated[Line, Path(min_length=1, max_length=64, examples=["ann"])],
 ) -> Response:
     """Anyone's public profile, by name in any case (a bad token still answers 401)."""
     return read_json(request, await caller.services.store.users.get_by_name(name))
@@ -125,13 +166,14 @@ async def get_user(
 @router.get(
     "/v1/me",
     response_model=UserRead,
-    responses={**CONDITIONAL_GET, **problem_responses(400, 401)},
+    responses={**CONDITIONAL_GET, **problem_responses(400, 401, 403)},
     summary="Your account",
+    openapi_extra=security("read"),
 )
-async def get_me(request: Request, caller: UserCallerDep) -> Response:
+async def get_me(request: Request, caller: UserReaderDep) -> Response:
     """The account of the token's owner."""
     services, actor = caller.services, caller.actor
-    assert actor.user_id is not None  # UserCallerDep admits signed-in users only
+    assert actor.user_id is not None  # UserReaderDep admits signed-in users only
     return read_json(request, await services.store.users.get(actor.user_id))
 
 
@@ -140,31 +182,61 @@ async def get_me(request: Request, caller: UserCallerDep) -> Response:
     response_model=UserRead,
     responses={
         200: {"description": "The account as it is now.", "headers": _NO_STORE},
-        **problem_responses(400, 401, 422),
+        **problem_responses(400, 401, 403, 422, 429),
     },
     summary="Change your display name or password",
+    openapi_extra={
+        **security("account"),
+        "requestBody": {
+            "content": {
+                "application/json": {
+                    "examples": {
+                        "display name": {"value": {"display_name": "Ann the Commander"}},
+                        "password": {
+                            "value": {
+                                "password": "a new long passphrase",
+                                "current_password": "correct horse battery",
+                            }
+                        },
+                    }
+                }
+            }
+        },
+    },
 )
-async def patch_me(caller: UserCallerDep, body: UserUpdate) -> Response:
-    """Change the given fields; a new password applies to the next sign-in (tokens stay valid)."""
-    changed = await caller.services.store.users.update(caller.actor, body)
-    # The tokens' cached answers name the user: they are read again.
-    await caller.services.tokens.changed(changed.id)
-    return written_json(changed)
+async def patch_me(request: Request, caller: AccountDep, body: UserUpdate) -> Response:
+    """Change the given fields. A new password needs ``current_password`` (422 when it is
+    wrong; those checks are throttled like sign-ins) and revokes every other token of the
+    account: the one making the change stays valid."""
+    services, actor = caller.services, caller.actor
+    if body.password is None:
+        updated = await services.store.users.update(actor, body)
+    else:
+        check_password(body.password)
+        assert actor.name is not None
+        async with services.throttle.sign_in(actor.name, _address(request)):
+            updated = await services.store.users.update(actor, body)
+    # Cached token answers are read again: a new password revoked the account's other tokens,
+    # and every process must refuse them from now on, not when their cached answers expire.
+    await services.tokens.changed(updated.id)
+    return written_json(updated)
 
 
 @router.delete(
     "/v1/me",
     status_code=204,
     response_class=Response,
-    responses={**NO_CONTENT, **problem_responses(401, 409)},
-    summary="Delete your account",
+    responses={**NO_CONTENT, **problem_responses(401, 429)},
+    summary="Delete your account (HTTP Basic)",
+    openapi_extra=BASIC,
 )
-async def delete_me(caller: UserCallerDep) -> Response:
-    """Delete the account with its tokens, builds and compositions.
+async def delete_me(services: ServicesDep, actor: PasswordUserDep) -> Response:
+    """Delete the account with its tokens, builds, compositions and webhooks; it takes the name
+    and password (HTTP Basic), not a token.
 
-    409 while another user's composition uses one of its builds (nothing is deleted then).
+    Other users' compositions that used one of its builds keep the member as the archetype the
+    build played.
     """
-    services, actor = caller.services, caller.actor
     await services.store.users.delete(actor)
     # Many cached resources went with it; one generation bump forgets them all.
     await services.responses.everything_changed()
@@ -180,18 +252,22 @@ async def delete_me(caller: UserCallerDep) -> Response:
             "description": "Created: the token, with its secret shown this once.",
             "headers": {"Location": _LOCATION, **_NO_STORE},
         },
-        **problem_responses(400, 401, 422),
+        **problem_responses(400, 401, 422, 429),
     },
     summary="Issue an API token (HTTP Basic)",
-    openapi_extra={"security": [{"basic": []}]},
+    openapi_extra=BASIC,
 )
 async def issue_token(
     services: ServicesDep, actor: PasswordUserDep, body: TokenRequest | None = None
 ) -> Response:
     """Issue a token for the user that HTTP Basic names.
 
-    The body is optional: a name for the token, and an expiry with a time zone.
+    The body is optional: a name for the token, its scopes (``read``, ``write``, ``account``;
+    default read and write) and an expiry in the future, with a time zone. 429 after too many
+    new tokens, or too many wrong passwords.
     """
+    assert actor.name is not None
+    await services.throttle.issue_token(actor.name)
     token = await services.store.tokens.create(actor, body or TokenCreate())
     return written_json(token, 201, {"Location": f"/v1/tokens/{token.id}"})
 
@@ -199,10 +275,11 @@ async def issue_token(
 @router.get(
     "/v1/tokens",
     response_model=Page[TokenRead],
-    responses={**CONDITIONAL_GET, **problem_responses(400, 401)},
+    responses={**CONDITIONAL_GET, **problem_responses(400, 401, 403)},
     summary="Your API tokens",
+    openapi_extra=security("account"),
 )
-async def list_tokens(request: Request, caller: UserCallerDep) -> Response:
+async def list_tokens(request: Request, caller: AccountDep) -> Response:
     """Every token of the caller, newest first, revoked ones included (one page, no cursor)."""
     tokens = await caller.services.store.tokens.list(caller.actor)
     return read_json(request, Page[TokenRead](items=tuple(tokens), next_cursor=None))
@@ -211,10 +288,11 @@ async def list_tokens(request: Request, caller: UserCallerDep) -> Response:
 @router.get(
     "/v1/tokens/{token_id}",
     response_model=TokenRead,
-    responses={**CONDITIONAL_GET, **problem_responses(400, 401, 404, 422)},
+    responses={**CONDITIONAL_GET, **problem_responses(400, 401, 403, 404, 422)},
     summary="One of your API tokens",
+    openapi_extra=security("account"),
 )
-async def get_token(request: Request, caller: UserCallerDep, token_id: uuid.UUID) -> Response:
+async def get_token(request: Request, caller: AccountDep, token_id: uuid.UUID) -> Response:
     """One of the caller's tokens (others' tokens answer 404)."""
     return read_json(request, await caller.services.store.tokens.get(caller.actor, token_id))
 
@@ -222,10 +300,11 @@ async def get_token(request: Request, caller: UserCallerDep, token_id: uuid.UUID
 @router.delete(
     "/v1/tokens/{token_id}",
     response_model=TokenRead,
-    responses={**_REVOKED, **problem_responses(401, 404, 422)},
+    responses={**_REVOKED, **problem_responses(401, 403, 404, 422)},
     summary="Revoke one of your API tokens",
+    openapi_extra=security("account"),
 )
-async def revoke_token(caller: UserCallerDep, token_id: uuid.UUID) -> Response:
+async def revoke_token(caller: AccountDep, token_id: uuid.UUID) -> Response:
     """Revoke a token at once: it answers 401 from then on, and stays listed as revoked.
 
     Answers 200 with the revoked token rather than 204, since the token is not gone.

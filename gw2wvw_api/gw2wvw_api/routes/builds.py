@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 
 from gw2wvw.store import BuildCreate, BuildPatch, BuildQuery, BuildRead, Page
-from gw2wvw_api.auth import CallerDep, UserCallerDep, current_caller
+from gw2wvw_api.auth import Caller, ReaderDep, WriterDep, current_caller, security
 from gw2wvw_api.caching import Entry, list_key
 from gw2wvw_api.http import (
     Representation,
@@ -48,14 +48,31 @@ def _written(build: BuildRead, status: int = 200) -> Response:
     )
 
 
+async def _update(
+    request: Request, caller: Caller, build_id: uuid.UUID, body: BuildCreate | BuildPatch
+) -> Response:
+    """Replace or patch a build; invalidate it and any composition the change detached."""
+    services, actor = caller.services, caller.actor
+    detached: list[uuid.UUID] = []
+    build = await services.store.builds.update(
+        actor, build_id, body, expected_version(request), detached=detached
+    )
+    await services.responses.changed("build", build.id)
+    for composition_id in detached:
+        await services.responses.changed("composition", composition_id)
+    services.notify()
+    return _written(build)
+
+
 @router.post(
     "",
     status_code=201,
     response_model=BuildRead,
     responses={**CREATED, **problem_responses(400, 401, 422)},
     summary="Store a build (from a build object or a chat code)",
+    openapi_extra=security("write"),
 )
-async def create_build(caller: UserCallerDep, body: BuildCreate) -> Response:
+async def create_build(caller: WriterDep, body: BuildCreate) -> Response:
     """Validate and store a build; answers 201 with its Location and ETag."""
     services, actor = caller.services, caller.actor
     build = await services.store.builds.create(actor, body)
@@ -69,6 +86,7 @@ async def create_build(caller: UserCallerDep, body: BuildCreate) -> Response:
     response_model=BuildRead,
     responses={**CONDITIONAL_GET, **problem_responses(400, 401, 404, 422)},
     summary="A build",
+    openapi_extra=security("read", optional=True),
 )
 async def get_build(request: Request, build_id: uuid.UUID) -> Response:
     """A build the caller may see (others' private builds answer 404)."""
@@ -98,8 +116,9 @@ async def get_build(request: Request, build_id: uuid.UUID) -> Response:
         **problem_responses(400, 401, 404, 422),
     },
     summary="A build's chat code, as text",
+    openapi_extra=security("read", optional=True),
 )
-async def get_chat_code(request: Request, caller: CallerDep, build_id: uuid.UUID) -> Response:
+async def get_chat_code(request: Request, caller: ReaderDep, build_id: uuid.UUID) -> Response:
     """The canonical chat code, ready to paste into the game."""
     services, actor = caller.services, caller.actor
 
@@ -119,10 +138,11 @@ async def get_chat_code(request: Request, caller: CallerDep, build_id: uuid.UUID
     response_model=Page[BuildRead],
     responses={**CONDITIONAL_GET, **problem_responses(400, 401, 422)},
     summary="List builds",
+    openapi_extra=security("read", optional=True),
 )
 async def list_builds(
     request: Request,
-    caller: CallerDep,
+    caller: ReaderDep,
     query: Annotated[BuildQuery, Query()],
 ) -> Response:
     """Builds the caller may list: public ones and their own, filtered and paged by cursor."""
@@ -144,16 +164,13 @@ async def list_builds(
     response_model=BuildRead,
     responses={**WRITE, **problem_responses(400, 401, 403, 404, 409, 412, 422)},
     summary="Replace a build",
+    openapi_extra=security("write"),
 )
 async def replace_build(
-    request: Request, caller: UserCallerDep, build_id: uuid.UUID, body: BuildCreate
+    request: Request, caller: WriterDep, build_id: uuid.UUID, body: BuildCreate
 ) -> Response:
     """Replace a build; with ``If-Match``, only if it is still at that version."""
-    services, actor = caller.services, caller.actor
-    build = await services.store.builds.update(actor, build_id, body, expected_version(request))
-    await services.responses.changed("build", build.id)
-    services.notify()
-    return _written(build)
+    return await _update(request, caller, build_id, body)
 
 
 @router.patch(
@@ -161,16 +178,13 @@ async def replace_build(
     response_model=BuildRead,
     responses={**WRITE, **problem_responses(400, 401, 403, 404, 409, 412, 422)},
     summary="Change some fields of a build",
+    openapi_extra=security("write"),
 )
 async def patch_build(
-    request: Request, caller: UserCallerDep, build_id: uuid.UUID, body: BuildPatch
+    request: Request, caller: WriterDep, build_id: uuid.UUID, body: BuildPatch
 ) -> Response:
     """Change the given fields; with ``If-Match``, only if it is still at that version."""
-    services, actor = caller.services, caller.actor
-    build = await services.store.builds.update(actor, build_id, body, expected_version(request))
-    await services.responses.changed("build", build.id)
-    services.notify()
-    return _written(build)
+    return await _update(request, caller, build_id, body)
 
 
 @router.delete(
@@ -179,11 +193,14 @@ async def patch_build(
     response_class=Response,
     responses={**NO_CONTENT, **problem_responses(400, 401, 403, 404, 409, 412, 422)},
     summary="Delete a build",
+    openapi_extra=security("write"),
 )
-async def delete_build(request: Request, caller: UserCallerDep, build_id: uuid.UUID) -> Response:
-    """Delete a build (409 while a stored composition uses it)."""
+async def delete_build(request: Request, caller: WriterDep, build_id: uuid.UUID) -> Response:
+    """Delete a build; compositions that used it keep the archetype it played."""
     services, actor = caller.services, caller.actor
-    await services.store.builds.delete(actor, build_id, expected_version(request))
+    detached = await services.store.builds.delete(actor, build_id, expected_version(request))
     await services.responses.changed("build", build_id)
+    for composition_id in detached:
+        await services.responses.changed("composition", composition_id)
     services.notify()
     return Response(status_code=204)

@@ -21,7 +21,7 @@ from gw2wvw.store import (
     CompositionRead,
     Page,
 )
-from gw2wvw_api.auth import CallerDep, UserCallerDep
+from gw2wvw_api.auth import ReaderDep, WriterDep, security
 from gw2wvw_api.caching import Entry, list_key
 from gw2wvw_api.http import (
     Representation,
@@ -70,8 +70,9 @@ def _written(composition: CompositionRead, status: int = 200) -> Response:
     response_model=CompositionRead,
     responses={**CREATED, **problem_responses(400, 401, 422)},
     summary="Store a composition",
+    openapi_extra=security("write"),
 )
-async def create_composition(caller: UserCallerDep, body: CompositionCreate) -> Response:
+async def create_composition(caller: WriterDep, body: CompositionCreate) -> Response:
     """Validate and store a composition; answers 201 with its Location and ETag.
 
     Members name archetypes, or stored builds the caller may see with the role they play.
@@ -88,9 +89,10 @@ async def create_composition(caller: UserCallerDep, body: CompositionCreate) -> 
     response_model=CompositionRead,
     responses={**CONDITIONAL_GET, **problem_responses(400, 401, 404, 422)},
     summary="A composition",
+    openapi_extra=security("read", optional=True),
 )
 async def get_composition(
-    request: Request, caller: CallerDep, composition_id: uuid.UUID
+    request: Request, caller: ReaderDep, composition_id: uuid.UUID
 ) -> Response:
     """A composition the caller may see (others' private compositions answer 404)."""
     services, actor = caller.services, caller.actor
@@ -109,9 +111,10 @@ async def get_composition(
     response_model=Evaluation,
     responses={**CONDITIONAL_GET, **problem_responses(400, 401, 404, 422)},
     summary="A composition's boon coverage, findings and score",
+    openapi_extra=security("read", optional=True),
 )
 async def get_evaluation(
-    request: Request, caller: CallerDep, composition_id: uuid.UUID
+    request: Request, caller: ReaderDep, composition_id: uuid.UUID
 ) -> Response:
     """Evaluate a composition the caller may see against its targets (or its mode's).
 
@@ -128,10 +131,11 @@ async def get_evaluation(
     response_model=Page[CompositionRead],
     responses={**CONDITIONAL_GET, **problem_responses(400, 401, 422)},
     summary="List compositions",
+    openapi_extra=security("read", optional=True),
 )
 async def list_compositions(
     request: Request,
-    caller: CallerDep,
+    caller: ReaderDep,
     query: Annotated[CompositionQuery, Query()],
 ) -> Response:
     """Compositions the caller may list: public ones and their own, filtered and paged by cursor."""
@@ -155,9 +159,10 @@ async def list_compositions(
     response_model=CompositionRead,
     responses={**WRITE, **problem_responses(400, 401, 403, 404, 409, 412, 422)},
     summary="Replace a composition",
+    openapi_extra=security("write"),
 )
 async def replace_composition(
-    request: Request, caller: UserCallerDep, composition_id: uuid.UUID, body: CompositionCreate
+    request: Request, caller: WriterDep, composition_id: uuid.UUID, body: CompositionCreate
 ) -> Response:
     """Replace a composition; with ``If-Match``, only if it is still at that version."""
     services, actor = caller.services, caller.actor
@@ -174,9 +179,10 @@ async def replace_composition(
     response_model=CompositionRead,
     responses={**WRITE, **problem_responses(400, 401, 403, 404, 409, 412, 422)},
     summary="Change some fields of a composition",
+    openapi_extra=security("write"),
 )
 async def patch_composition(
-    request: Request, caller: UserCallerDep, composition_id: uuid.UUID, body: CompositionPatch
+    request: Request, caller: WriterDep, composition_id: uuid.UUID, body: CompositionPatch
 ) -> Response:
     """Change the given fields; with ``If-Match``, only if it is still at that version."""
     services, actor = caller.services, caller.actor
@@ -194,9 +200,10 @@ async def patch_composition(
     response_class=Response,
     responses={**NO_CONTENT, **problem_responses(400, 401, 403, 404, 412, 422)},
     summary="Delete a composition",
+    openapi_extra=security("write"),
 )
 async def delete_composition(
-    request: Request, caller: UserCallerDep, composition_id: uuid.UUID
+    request: Request, caller: WriterDep, composition_id: uuid.UUID
 ) -> Response:
     """Delete a composition; with ``If-Match``, only if it is still at that version."""
     services, actor = caller.services, caller.actor

@@ -31,8 +31,9 @@ from gw2wvw.squad import (
 from gw2wvw.squad.targets import targets_for
 from gw2wvw.store import CompositionCreate, MemberIn, PartyIn
 from gw2wvw.store.schemas import Tag, Visibility
-from gw2wvw_api.auth import ActorDep
-from gw2wvw_api.problems import ProblemError, ProblemException, problem_responses
+from gw2wvw.text import Line, Paragraph
+from gw2wvw_api.auth import ToolActorDep, require_scope, security
+from gw2wvw_api.problems import ProblemError, ProblemException, plain_message, problem_responses
 from gw2wvw_api.services import ServicesDep
 
 router = APIRouter(prefix="/v1/tools", tags=["tools"])
@@ -86,8 +87,8 @@ class EvaluateRequest(_In):
 class SaveAs(_In):
     """How to store a built squad as a composition."""
 
-    name: str = Field(min_length=1, max_length=100)
-    description: str = Field(default="", max_length=2000)
+    name: Line = Field(min_length=1, max_length=100)
+    description: Paragraph = Field(default="", max_length=2000)
     visibility: Visibility = "private"
     tags: tuple[Tag, ...] = Field(default=(), max_length=10)
 
@@ -155,14 +156,39 @@ def _json(model: BaseModel, status: int = 200, headers: dict[str, str] | None = 
     )
 
 
+def _composition(
+    body: BuildSquadRequest, plan: SquadPlan, targets: Targets | None
+) -> CompositionCreate:
+    """The composition that stores ``plan`` as ``body.save`` asks (custom ``targets``, if any)."""
+    assert body.save is not None
+    return CompositionCreate(
+        name=body.save.name,
+        description=body.save.description,
+        visibility=body.save.visibility,
+        tags=body.save.tags,
+        mode="custom" if targets is not None else body.mode,
+        targets=targets,
+        parties=tuple(
+            PartyIn(
+                members=tuple(
+                    MemberIn(player=m.player, archetype=m.archetype, commander=m.commander)
+                    for m in party
+                )
+            )
+            for party in plan.parties
+        ),
+    )
+
+
 @router.post(
     "/decode",
     response_model=BuildView,
     responses=_ERRORS,
     summary="Decode a build chat code",
+    openapi_extra=security(),
 )
 async def decode_chat_code(
-    services: ServicesDep, _actor: ActorDep, body: DecodeRequest
+    services: ServicesDep, _actor: ToolActorDep, body: DecodeRequest
 ) -> Response:
     """The build of a chat code with names beside its ids (as ``gw2wvw build decode --json``)."""
     data = services.store.data
@@ -174,9 +200,10 @@ async def decode_chat_code(
     response_model=ValidationResult,
     responses=_ERRORS,
     summary="Validate a build",
+    openapi_extra=security(),
 )
 async def validate_build(
-    services: ServicesDep, _actor: ActorDep, body: ValidateRequest
+    services: ServicesDep, _actor: ToolActorDep, body: ValidateRequest
 ) -> Response:
     """Every problem of a build, valid or not (a report: 200 either way; unreadable input 422)."""
     data = services.store.data
@@ -193,9 +220,10 @@ async def validate_build(
     response_model=Evaluation,
     responses=_ERRORS,
     summary="Evaluate a composition",
+    openapi_extra=security(),
 )
 async def evaluate_composition(
-    services: ServicesDep, _actor: ActorDep, body: EvaluateRequest
+    services: ServicesDep, _actor: ToolActorDep, body: EvaluateRequest
 ) -> Response:
     """Boon and capability coverage per party, squad totals, findings and the score."""
     try:
@@ -234,22 +262,25 @@ async def evaluate_composition(
         **_ERRORS,
     },
     summary="Build the best squad",
+    openapi_extra=security("write", optional=True),
 )
 async def build_best_squad(
-    services: ServicesDep, actor: ActorDep, body: BuildSquadRequest
+    services: ServicesDep, actor: ToolActorDep, body: BuildSquadRequest
 ) -> Response:
     """The best squad for a size or a roster, solved exactly (as ``gw2wvw squad build --json``).
 
     With ``save`` and a token, an optimal or feasible plan is also stored as a composition:
     201 with its Location and ``composition_id``. An infeasible plan answers 200 with its reason.
     """
-    if body.save is not None and actor.user_id is None:
-        raise ProblemException(
-            401,
-            "unauthorized",
-            "sign in with a Bearer token to save the plan",
-            headers={"WWW-Authenticate": 'Bearer realm="gw2wvw"'},
-        )
+    if body.save is not None:
+        if actor.user_id is None:
+            raise ProblemException(
+                401,
+                "unauthorized",
+                "sign in with a Bearer token to save the plan",
+                headers={"WWW-Authenticate": 'Bearer realm="gw2wvw"'},
+            )
+        require_scope(actor, "write")
     try:
         targets = targets_for(body.mode, body.targets, body.weights)
     except ValueError as error:  # weights naming no target, or leaving nothing to score
@@ -267,23 +298,13 @@ async def build_best_squad(
     if body.save is None or plan.status == "infeasible":
         return _json(SquadPlanRead(**dict(plan)))
     custom = body.targets is not None or bool(body.weights)
-    new = CompositionCreate(
-        name=body.save.name,
-        description=body.save.description,
-        visibility=body.save.visibility,
-        tags=body.save.tags,
-        mode="custom" if custom else body.mode,
-        targets=targets if custom else None,
-        parties=tuple(
-            PartyIn(
-                members=tuple(
-                    MemberIn(player=m.player, archetype=m.archetype, commander=m.commander)
-                    for m in party
-                )
-            )
-            for party in plan.parties
-        ),
-    )
+    try:
+        new = _composition(body, plan, targets if custom else None)
+    except ValidationError as error:  # e.g. a roster name that cannot be stored
+        first = error.errors()[0]
+        where = "/".join(str(part) for part in first["loc"])
+        message = f"the plan cannot be saved: {where}: {plain_message(first)}"
+        raise _invalid("/body/roster", "not_storable", message) from error
     stored = await services.store.compositions.create(actor, new)
     await services.responses.changed("composition", stored.id)
     return _json(

@@ -29,7 +29,7 @@ from gw2wvw.store import (
     VersionConflict,
 )
 from gw2wvw.store.schemas import AttemptRead, DeliveryRead, DeliveryStatus
-from gw2wvw_api.auth import Caller, UserCallerDep
+from gw2wvw_api.auth import Caller, UserReaderDep, WriterDep, security
 from gw2wvw_api.http import (
     Representation,
     content_etag,
@@ -125,8 +125,9 @@ def _queued(delivery: DeliveryRead) -> Response:
     response_model=EndpointWithSecret,
     responses={**CREATED, **problem_responses(400, 401, 422)},
     summary="Register a webhook endpoint",
+    openapi_extra=security("write"),
 )
-async def create_webhook(caller: UserCallerDep, body: EndpointCreate) -> Response:
+async def create_webhook(caller: WriterDep, body: EndpointCreate) -> Response:
     """Register a URL for events of the given types (``build.*``, ``composition.created``, ``*``).
 
     The answer carries the signing ``secret`` (``whsec_...``), shown this once: every delivery
@@ -142,8 +143,9 @@ async def create_webhook(caller: UserCallerDep, body: EndpointCreate) -> Respons
     response_model=Page[EndpointRead],
     responses={**CONDITIONAL_GET, **problem_responses(400, 401)},
     summary="Your webhook endpoints",
+    openapi_extra=security("read"),
 )
-async def list_webhooks(request: Request, caller: UserCallerDep) -> Response:
+async def list_webhooks(request: Request, caller: UserReaderDep) -> Response:
     """Every endpoint of the caller, oldest first (one page, no cursor)."""
     endpoints = await caller.services.store.webhooks.list(caller.actor)
     return read_json(request, Page[EndpointRead](items=tuple(endpoints), next_cursor=None))
@@ -154,8 +156,9 @@ async def list_webhooks(request: Request, caller: UserCallerDep) -> Response:
     response_model=EndpointRead,
     responses={**CONDITIONAL_GET, **problem_responses(400, 401, 404, 422)},
     summary="One of your webhook endpoints",
+    openapi_extra=security("read"),
 )
-async def get_webhook(request: Request, caller: UserCallerDep, webhook_id: uuid.UUID) -> Response:
+async def get_webhook(request: Request, caller: UserReaderDep, webhook_id: uuid.UUID) -> Response:
     """An endpoint with its failure state (``enabled``, ``disabled_reason``, failures so far).
 
     Its ETag is its version, which every change bumps (the worker's too): send it back in
@@ -170,9 +173,10 @@ async def get_webhook(request: Request, caller: UserCallerDep, webhook_id: uuid.
     response_model=EndpointRead,
     responses={**CHANGED, **problem_responses(400, 401, 404, 412, 422)},
     summary="Change, enable or disable a webhook endpoint",
+    openapi_extra=security("write"),
 )
 async def patch_webhook(
-    request: Request, caller: UserCallerDep, webhook_id: uuid.UUID, body: EndpointPatch
+    request: Request, caller: WriterDep, webhook_id: uuid.UUID, body: EndpointPatch
 ) -> Response:
     """Change the given fields; ``"enabled": true`` re-enables it and clears its failures.
 
@@ -192,10 +196,9 @@ async def patch_webhook(
     response_class=Response,
     responses={**NO_CONTENT, **problem_responses(400, 401, 404, 412, 422)},
     summary="Remove a webhook endpoint",
+    openapi_extra=security("write"),
 )
-async def delete_webhook(
-    request: Request, caller: UserCallerDep, webhook_id: uuid.UUID
-) -> Response:
+async def delete_webhook(request: Request, caller: WriterDep, webhook_id: uuid.UUID) -> Response:
     """Remove an endpoint with its deliveries and their log; with ``If-Match``, at that version."""
     services, actor = caller.services, caller.actor
     version = expected_version(request)
@@ -213,8 +216,9 @@ async def delete_webhook(
     response_model=EndpointWithSecret,
     responses={**ROTATED, **problem_responses(400, 401, 404, 422)},
     summary="Give a webhook endpoint a new signing secret",
+    openapi_extra=security("write"),
 )
-async def rotate_secret(caller: UserCallerDep, webhook_id: uuid.UUID) -> Response:
+async def rotate_secret(caller: WriterDep, webhook_id: uuid.UUID) -> Response:
     """A new secret, shown this once. Until ``previous_secret_expires_at`` deliveries carry two
     signatures, by the new and by the old secret, so the receiver can switch at its own pace.
     """
@@ -229,8 +233,9 @@ async def rotate_secret(caller: UserCallerDep, webhook_id: uuid.UUID) -> Respons
     response_model=DeliveryRead,
     responses={**QUEUED, **problem_responses(400, 401, 404, 409, 422)},
     summary="Send a test event to a webhook endpoint",
+    openapi_extra=security("write"),
 )
-async def send_test(caller: UserCallerDep, webhook_id: uuid.UUID) -> Response:
+async def send_test(caller: WriterDep, webhook_id: uuid.UUID) -> Response:
     """Queue a ``webhook.test`` event for this endpoint alone (409 while it is disabled)."""
     services = caller.services
     delivery = await services.store.webhooks.send_test(caller.actor, webhook_id)
@@ -243,10 +248,11 @@ async def send_test(caller: UserCallerDep, webhook_id: uuid.UUID) -> Response:
     response_model=Page[DeliveryRead],
     responses={**CONDITIONAL_GET, **problem_responses(400, 401, 404, 422)},
     summary="A webhook endpoint's deliveries",
+    openapi_extra=security("read"),
 )
 async def list_deliveries(
     request: Request,
-    caller: UserCallerDep,
+    caller: UserReaderDep,
     webhook_id: uuid.UUID,
     query: Annotated[DeliveryQuery, Query()],
 ) -> Response:
@@ -274,9 +280,10 @@ async def _delivery(caller: Caller, webhook_id: uuid.UUID, delivery_id: uuid.UUI
     response_model=DeliveryRead,
     responses={**CONDITIONAL_GET, **problem_responses(400, 401, 404, 422)},
     summary="One delivery of a webhook endpoint",
+    openapi_extra=security("read"),
 )
 async def get_delivery(
-    request: Request, caller: UserCallerDep, webhook_id: uuid.UUID, delivery_id: uuid.UUID
+    request: Request, caller: UserReaderDep, webhook_id: uuid.UUID, delivery_id: uuid.UUID
 ) -> Response:
     """One delivery: its status, attempts, next attempt and the last answer."""
     return read_json(request, await _delivery(caller, webhook_id, delivery_id))
@@ -288,10 +295,9 @@ async def get_delivery(
     response_model=DeliveryRead,
     responses={**QUEUED, **problem_responses(400, 401, 404, 409, 422)},
     summary="Send a delivery again",
+    openapi_extra=security("write"),
 )
-async def redeliver(
-    caller: UserCallerDep, webhook_id: uuid.UUID, delivery_id: uuid.UUID
-) -> Response:
+async def redeliver(caller: WriterDep, webhook_id: uuid.UUID, delivery_id: uuid.UUID) -> Response:
     """Send it again now, whatever its state, with a fresh retry schedule (409 if disabled).
 
     The receiver gets the same ``webhook-id``, so it can tell a redelivery from a new event.
@@ -308,10 +314,11 @@ async def redeliver(
     response_model=Page[AttemptRead],
     responses={**CONDITIONAL_GET, **problem_responses(400, 401, 404, 422)},
     summary="A webhook endpoint's delivery log",
+    openapi_extra=security("read"),
 )
 async def list_attempts(
     request: Request,
-    caller: UserCallerDep,
+    caller: UserReaderDep,
     webhook_id: uuid.UUID,
     query: Annotated[AttemptQuery, Query()],
 ) -> Response:
