@@ -7,8 +7,8 @@ semantics their routes give them: ``ETag``, ``Cache-Control``, ``Vary``, 304 for
 ``POST /v1/tools/decode`` with a valid JSON body and chat code, through the route's own
 functions. Anything else goes on to the framework untouched: other routes, a cache miss, an item
 the caller may not see (the route answers its 404), a token that is not valid (its 401), a
-header or a body the route must reject, ``Cache-Control: no-cache``. A body read here is handed
-on as it came.
+token without the ``read`` scope on a read (its 403), a header or a body the route must reject,
+``Cache-Control: no-cache``. A body read here is handed on as it came.
 
 Measured with wrk against a bare FastAPI app: FastAPI's routing, dependency solving and
 middleware cost more per request than answering a cached build does (see benchmarks/api.py).
@@ -27,7 +27,7 @@ from pydantic import ValidationError
 
 from gw2wvw.builds.view import describe
 from gw2wvw.store import Actor
-from gw2wvw_api.auth import authenticate
+from gw2wvw_api.auth import authenticate, require_scope
 from gw2wvw_api.caching import Entry, list_key
 from gw2wvw_api.http import VARY, fresh_wanted, matches_none
 from gw2wvw_api.problems import ProblemException
@@ -222,7 +222,7 @@ class FastPath:
         entry = await services.responses.cached(key, [key])
         if entry is None:
             return None
-        actor = await self._actor(request, services)
+        actor = await self._reader(request, services)
         if not entry.visible_to(actor):
             return None
         return self._represent(request, entry, [])
@@ -234,7 +234,7 @@ class FastPath:
             return None
         if "#" in query:
             return None
-        actor = await self._actor(request, services)
+        actor = await self._reader(request, services)
         entry = await services.responses.cached(list_key(kind, actor, query), [f"{kind}s"])
         if entry is None:
             return None
@@ -256,6 +256,12 @@ class FastPath:
     @staticmethod
     async def _actor(request: _Request, services: Services) -> Actor:
         return await authenticate(services, request.authorization)
+
+    @classmethod
+    async def _reader(cls, request: _Request, services: Services) -> Actor:
+        """The caller of a read, as ``auth.current_caller`` admits it: anonymous, or a token
+        with the ``read`` scope (a token without it raises the route's 403, handed on)."""
+        return require_scope(await cls._actor(request, services), "read")
 
     def _represent(
         self, request: _Request, entry: Entry, extra: list[tuple[bytes, bytes]]
