@@ -19,10 +19,12 @@ from gw2wvw.cache import RedisCache
 from gw2wvw.store import Actor, TokenCreate
 from gw2wvw.store.tables import utcnow
 from tests.api.conftest import (
+    FIREBRAND,
     PASSWORD,
     Account,
     AppFactory,
     Backend,
+    assert_problem,
     client_for,
     sign_up,
     store_of,
@@ -96,6 +98,53 @@ async def test_a_deleted_account_s_tokens_are_refused(client: httpx.AsyncClient)
     assert await _me(client, carol.token) == 401
 
 
+async def test_a_cached_token_keeps_its_scopes(
+    app: FastAPI, client: httpx.AsyncClient, alice: Account
+) -> None:
+    reader = await store_of(app).tokens.create(
+        alice.actor, TokenCreate(name="reader", scopes=("read",))
+    )
+    for _ in range(3):
+        assert await _me(client, reader.token) == 200
+    # Answered from the cache now: a revocation behind the API's back goes unseen...
+    await _revoke_in_the_database(app, alice, reader.id)
+    assert await _me(client, reader.token) == 200
+    # ... and the cached answer grants no more than the token was issued with.
+    body = {"name": "fb", "chat_code": FIREBRAND}
+    refused = await client.post(
+        "/v1/builds", headers={"Authorization": f"Bearer {reader.token}"}, json=body
+    )
+    assert_problem(refused, 403, "insufficient_scope")
+    listed = await client.get("/v1/tokens", headers={"Authorization": f"Bearer {reader.token}"})
+    assert_problem(listed, 403, "insufficient_scope")
+
+
+async def _other_token_of(app: FastAPI, account: Account) -> str:
+    """A second token of ``account`` (read and write), as another device would hold."""
+    return (await store_of(app).tokens.create(account.actor, TokenCreate(name="old laptop"))).token
+
+
+async def test_a_new_password_refuses_the_account_s_other_cached_tokens_at_once(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    # Issue 13 revokes the other tokens on a password change; issue 14 caches tokens: the
+    # revoked ones must not stay accepted for the cache's minute.
+    carol = await sign_up(client, "carol")
+    other = await _other_token_of(app, carol)
+    for _ in range(3):
+        assert await _me(client, other) == 200
+        assert await _me(client, carol.token) == 200
+    changed = await client.patch(
+        "/v1/me",
+        headers=carol.headers,
+        json={"password": "a new long passphrase", "current_password": PASSWORD},
+    )
+    assert changed.status_code == 200, changed.text
+    assert await _me(client, other) == 401
+    # The token that made the change (its cached answer names it) stays valid.
+    assert await _me(client, carol.token) == 200
+
+
 @pytest.fixture
 async def two_apps(backend: Backend, make_app: AppFactory) -> AsyncIterator[list[FastAPI]]:
     """Two API processes' apps on one database and one Redis cache (PostgreSQL backend)."""
@@ -143,3 +192,25 @@ async def test_revoking_in_one_process_refuses_the_token_in_the_other(
         assert revoked.status_code == 200
         assert await _refused_soon(one, token.token)
         assert await _me(two, token.token) == 401
+
+
+@pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
+async def test_a_new_password_in_one_process_refuses_the_other_tokens_in_the_other(
+    two_apps: list[FastAPI],
+) -> None:
+    first, second = two_apps
+    async with client_for(first) as one, client_for(second) as two:
+        dana = await sign_up(one, "dana")
+        other = await _other_token_of(first, dana)
+        for _ in range(3):
+            assert await _me(one, other) == 200
+            assert await _me(two, other) == 200
+        changed = await two.patch(
+            "/v1/me",
+            headers=dana.headers,
+            json={"password": "a new long passphrase", "current_password": PASSWORD},
+        )
+        assert changed.status_code == 200, changed.text
+        assert await _me(two, other) == 401
+        assert await _refused_soon(one, other)
+        assert await _me(one, dana.token) == 200
