@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import logging
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
@@ -11,6 +12,8 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.routing import APIRoute
+from starlette.requests import Request
+from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
 from gw2wvw import gamedata
@@ -23,7 +26,7 @@ from gw2wvw.store import Store, open_store
 from gw2wvw_api import problems
 from gw2wvw_api.caching import ResponseCache
 from gw2wvw_api.fastpath import GZIP_MINIMUM, FastPath
-from gw2wvw_api.middleware import HeadAsGet, OneVary, Unexpected
+from gw2wvw_api.middleware import HeadAsGet, OneVary, Unexpected, unexpected
 from gw2wvw_api.problems import Problem, problem_responses
 from gw2wvw_api.routes import accounts, builds, compositions, health, tools, webhooks
 from gw2wvw_api.routes import gamedata as gamedata_routes
@@ -104,11 +107,35 @@ class Api(FastAPI):
         if scope["type"] == "http":
             services: Services | None = getattr(self.state, "services", None)
             if services is not None:
-                handed_on = await self.fast_path.answer(scope, receive, send, services, self.state)
+                try:
+                    handed_on = await self.fast_path.answer(
+                        scope, receive, send, services, self.state
+                    )
+                except Exception as error:
+                    # Raised before the fast path sent anything (it sends last), and outside
+                    # every middleware: answered here as a route's error would be, so a
+                    # database that is down is a 503 and the connection stays open.
+                    await self._answer_error(error, scope, receive, send)
+                    return
                 if handed_on is None:
                     return
                 receive = handed_on
         await super().__call__(scope, receive, send)
+
+    async def _answer_error(
+        self, error: Exception, scope: Scope, receive: Receive, send: Send
+    ) -> None:
+        """Answer ``error`` with the app's exception handler for it, or the 500 problem."""
+        response: Response
+        for kind in type(error).__mro__:
+            handler = self.exception_handlers.get(kind)
+            if handler is not None:
+                made = handler(Request(scope), error)
+                response = await made if inspect.isawaitable(made) else made
+                break
+        else:
+            response = unexpected(scope, error)
+        await response(scope, receive, send)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

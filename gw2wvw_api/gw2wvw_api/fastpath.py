@@ -8,7 +8,9 @@ semantics their routes give them: ``ETag``, ``Cache-Control``, ``Vary``, 304 for
 functions. Anything else goes on to the framework untouched: other routes, a cache miss, an item
 the caller may not see (the route answers its 404), a token that is not valid (its 401), a
 token without the ``read`` scope on a read (its 403), a header or a body the route must reject,
-``Cache-Control: no-cache``. A body read here is handed on as it came.
+``Cache-Control: no-cache``. A body read here is handed on as it came. Any other error raised
+here (the database down while a token is looked up) is answered by ``app.Api`` as a route's
+error would be, before anything was sent.
 
 Measured with wrk against a bare FastAPI app: FastAPI's routing, dependency solving and
 middleware cost more per request than answering a cached build does (see benchmarks/api.py).

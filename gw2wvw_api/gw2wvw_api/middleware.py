@@ -6,6 +6,7 @@ import logging
 
 from starlette.datastructures import MutableHeaders
 from starlette.requests import Request
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gw2wvw_api.problems import problem_response
@@ -94,11 +95,18 @@ class Unexpected:
 
         try:
             await self.app(scope, receive, watch)
-        except Exception:
-            log.exception("unhandled error on %s %s", scope["method"], scope["path"])
+        except Exception as error:
             if started:
+                _log(scope, error)
                 raise
-            response = problem_response(
-                Request(scope), 500, "internal_error", "an unexpected error occurred"
-            )
-            await response(scope, receive, send)
+            await unexpected(scope, error)(scope, receive, send)
+
+
+def _log(scope: Scope, error: Exception) -> None:
+    log.error("unhandled error on %s %s", scope["method"], scope["path"], exc_info=error)
+
+
+def unexpected(scope: Scope, error: Exception) -> Response:
+    """The 500 problem answering ``error``, which nothing handled (logged with its traceback)."""
+    _log(scope, error)
+    return problem_response(Request(scope), 500, "internal_error", "an unexpected error occurred")
