@@ -647,6 +647,8 @@ async def test_others_cannot_pin_your_build_nor_learn_of_their_compositions(
         alice.actor, BuildCreate(name="sc", chat_code=SCOURGE, visibility="unlisted")
     )
     again = await create(client, bob, payload("b2", [{"build_id": str(strip.id), "role": "strip"}]))
+    cached = await client.get(f"/v1/compositions/{again['id']}", headers=bob.headers)
+    assert cached.json()["parties"][0]["members"][0]["build_id"] == str(strip.id)
     deleted = await client.delete(f"/v1/builds/{strip.id}", headers=alice.headers)
     assert deleted.status_code == 204, deleted.text
     kept = await client.get(f"/v1/compositions/{again['id']}", headers=bob.headers)
