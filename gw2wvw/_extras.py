@@ -15,9 +15,9 @@ from contextlib import contextmanager
 from gw2wvw.errors import Gw2WvwError
 
 _SQUAD = ("highspy", "numpy")
-# The store imports gw2wvw.squad, which imports its solver (see the store extra in pyproject).
-_STORE = ("sqlalchemy", "greenlet", "alembic", "aiosqlite", "argon2", "pydantic_settings", *_SQUAD)
+_STORE = ("sqlalchemy", "greenlet", "alembic", "aiosqlite", "argon2", "pydantic_settings")
 _SYNC = ("httpx",)
+_FIGHTS = ("msgspec",)
 
 EXTRAS: dict[str, tuple[str, ...]] = {
     "squad": _SQUAD,
@@ -26,8 +26,8 @@ EXTRAS: dict[str, tuple[str, ...]] = {
     "redis": ("redis",),
     "sync": _SYNC,
     "webhooks": (*_STORE, "platformdirs", *_SYNC),
-    "cli": ("typer", "rich", *_STORE, "platformdirs", *_SYNC),
-    "fights": ("msgspec",),
+    "cli": ("typer", "rich", *_STORE, "platformdirs", *_SYNC, *_SQUAD, *_FIGHTS),
+    "fights": _FIGHTS,
 }
 """Each extra of the ``gw2wvw`` distribution and the top-level modules it makes importable."""
 

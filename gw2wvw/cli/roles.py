@@ -13,6 +13,7 @@ from gw2wvw.cli._output import console, fail, print_json
 
 if TYPE_CHECKING:
     from gw2wvw.gamedata import GameData
+    from gw2wvw.squad.figures import Figures
     from gw2wvw.squad.roles import Archetype, RolesError, RolesTable
 
 # gw2wvw.squad (and with it the solver) is imported when the command runs, not at CLI start.
@@ -55,59 +56,54 @@ def _one_line(path: Path, exc: RolesError) -> str:
     return " ".join(message.split())
 
 
-def _boons(archetype: Archetype) -> str:
+def _gives(archetype: Archetype, figures: Figures) -> str:
+    """The boons the figures say the archetype gives the rest of its party, largest first."""
     from gw2wvw.squad.roles import BOONS, STACKING_BOONS
 
-    shown = []
+    mine = figures.of(archetype.id)
+    given = []
     for boon in BOONS:
-        source = archetype.party.boons.get(boon)
-        if source is None:
-            continue
-        text: str = boon
-        if boon in STACKING_BOONS:
-            text += f" {archetype.stacks(boon):g}"
-        if source.departure is not None:
-            text += "*"
-        shown.append(text)
-    return ", ".join(shown) or "-"
+        amount = mine.boon(boon).party.value
+        # A stack is worth about 10 % of uptime when ranking what to show first.
+        weight = amount * 10 if boon in STACKING_BOONS else amount
+        if amount >= 0.05:
+            text = f"{boon} {amount:.1f}" if boon in STACKING_BOONS else f"{boon} {amount:.0f}%"
+            given.append((weight, text))
+    given.sort(key=lambda g: -g[0])
+    return ", ".join(text for _, text in given[:4]) or "-"
 
 
-def _print_table(table: RolesTable, data: GameData) -> None:
+def _basis(archetype: Archetype, figures: Figures) -> str:
+    """How much of the archetype's figures was measured: players seen in fight logs."""
+    mine = figures.of(archetype.id)
+    players = max((e.players for b in mine.boons.values() for e in (b.party, b.self_)), default=0.0)
+    return f"{players:.1f} logged" if players else "prior"
+
+
+def _print_table(table: RolesTable, figures: Figures) -> None:
     from rich import box
     from rich.table import Table
-
-    from gw2wvw.squad.roles import PARTY_CAPABILITIES, SQUAD_CAPABILITIES
 
     grid = Table(
         box=box.SIMPLE_HEAD,
         title=f"WvW roles ({len(table)} archetypes)",
         title_justify="left",
-        caption="might/stability: sustained stacks; * given against the pack's reference "
-        "(see the boon's departure note)",
+        caption="gives: what each other party member gets (EI group generation; stacks for "
+        "might and stability); logged: players measured in real fights, prior otherwise",
         caption_justify="left",
     )
     # Fold, never truncate: a hidden character of an id or a boon would mislead.
-    for column in ("id", "profession", "specialization", "role"):
-        grid.add_column(column, overflow="fold")
-    grid.add_column("party boons", overflow="fold")
-    # Stacked headers keep the two rating columns as narrow as their "2/0/3" values.
-    grid.add_column("healing/\nbarrier/\ncleanse", justify="center")
-    grid.add_column("strip/\ncc/\ndamage", justify="center")
-    grid.add_column("confidence", overflow="fold")
+    grid.add_column("id", no_wrap=True)  # what rosters and locks name: never cut
+    grid.add_column("functions", overflow="fold")
+    grid.add_column("gives", overflow="fold")
+    grid.add_column("figures", overflow="fold")
     for archetype in table.archetypes:
-        spec = data.specializations.get(archetype.specialization)
-        party = "/".join(str(archetype.capability(c)) for c in PARTY_CAPABILITIES)
-        squad = "/".join(str(archetype.capability(c)) for c in SQUAD_CAPABILITIES)
         # Text, not str: a user's table must never be read as rich markup.
         grid.add_row(
             Text(archetype.id),
-            Text(archetype.profession),
-            Text(spec.name if spec is not None else str(archetype.specialization)),
-            Text(archetype.role),
-            Text(_boons(archetype)),
-            party,
-            squad,
-            Text(archetype.confidence),
+            Text(", ".join(archetype.functions)),
+            Text(_gives(archetype, figures)),
+            Text(_basis(archetype, figures)),
         )
     console.print(grid)
 
@@ -115,9 +111,11 @@ def _print_table(table: RolesTable, data: GameData) -> None:
 @app.command("list")
 def list_command(roles: RolesOption = None, json_output: JsonOption = False) -> None:
     """List the archetypes of the roles table with what they give their party and squad."""
+    from gw2wvw.squad.figures import load_figures
+
     data = current_gamedata()
     table = load_table(roles, data)
     if json_output:
         print_json([archetype.model_dump(mode="json") for archetype in table.archetypes])
     else:
-        _print_table(table, data)
+        _print_table(table, load_figures())

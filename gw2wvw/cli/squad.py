@@ -18,19 +18,18 @@ from gw2wvw.cli._output import console, fail, print_json
 if TYPE_CHECKING:
     from pydantic import ValidationError
 
-    from gw2wvw.squad import Evaluation, Lock, RolesTable, RosterPlayer, SquadPlan
+    from gw2wvw.squad import Evaluation, Figures, Lock, RolesTable, RosterPlayer, SquadPlan
 
 # gw2wvw.squad loads the solver (HiGHS): the commands import it when they run, not at CLI start.
 
-MODES_SHOWN = ("zerg", "havoc", "roaming", "guild_raid")
+MODES_SHOWN = ("zerg", "guild_raid", "havoc", "roaming")
 """The modes named in ``--help`` (a test keeps them equal to ``gw2wvw.squad.MODES``)."""
 
 app = typer.Typer(help="Build and evaluate WvW squads.", no_args_is_help=True)
 
 _LOCK = re.compile(
-    r"^(?P<player>[^=]+?)\s*=\s*(?P<archetype>[a-z0-9-]*)\s*(?:@\s*(?P<party>\d+))?$"
+    r"^(?P<player>[^=]+?)\s*=\s*(?P<archetype>[A-Za-z0-9 -]*?)\s*(?:@\s*(?P<party>\d+))?$"
 )
-_SYMBOLS = {True: "[green]✓[/green]", False: "[red]✗[/red]"}
 
 
 def _validation_message(exc: ValidationError, what: str) -> str:
@@ -59,7 +58,8 @@ def _read(path: Path) -> str:
 
 
 def parse_roster(path: Path) -> list[RosterPlayer]:
-    """Read a roster: JSON (a list of players) or CSV (player, then archetype ids).
+    """Read a roster: JSON (a list of players) or CSV (player, then what they play: archetype
+    ids or specialization names such as ``Firebrand``).
 
     In CSV, an archetype may carry a preference as ``id:weight``, and a player name starting
     with ``*`` is the commander. A first row starting with ``player`` is a header.
@@ -126,38 +126,85 @@ def parse_lock(text: str) -> Lock:
         fail(_validation_message(exc, f"--lock {text!r}"))
 
 
-def _coverage_table(evaluation: Evaluation) -> Table:
-    """Requirements down, parties across: ✓ met, ✗ missing, amount/minimum when short."""
-    from gw2wvw.squad.roles import BOONS, PARTY_CAPABILITIES
+def _boon_table(evaluation: Evaluation) -> Table:
+    """Boons down, parties across: the predicted uptime (percent) or stacks, green at target,
+    yellow short, red under half of it."""
+    from gw2wvw.squad.roles import BOONS
 
-    wanted = [r for r in (*BOONS, *PARTY_CAPABILITIES) if r in evaluation.parties[0].coverage]
-    table = Table(title="Coverage", title_justify="left")
-    table.add_column("party")
+    table = Table(title="Predicted per party (Elite Insights units)", title_justify="left")
+    table.add_column("boon")
+    table.add_column("target", justify="right")
     for party in evaluation.parties:
-        table.add_column(str(party.number), justify="center")
-    for requirement in wanted:
-        cells = []
-        for party in evaluation.parties:
-            detail = party.details[requirement]
-            if detail.covered or detail.amount == 0:
-                cells.append(_SYMBOLS[detail.covered])
-            else:
-                cells.append(f"[yellow]{detail.amount:g}/{detail.minimum:g}[/yellow]")
-        table.add_row(requirement, *cells)
+        table.add_column(str(party.number), justify="right")
+    first = evaluation.parties[0]
+    rows: list[tuple[str, str, list[tuple[float, float | None]]]] = []
+    for boon in BOONS:
+        if all(p.boons[boon].predicted == 0 for p in evaluation.parties) and (
+            first.boons[boon].target is None
+        ):
+            continue
+        unit = "" if first.boons[boon].unit == "stacks" else " %"
+        wanted = first.boons[boon].target
+        rows.append(
+            (
+                boon + ("" if unit else " (stacks)"),
+                "-" if wanted is None else f"{wanted:g}{unit}",
+                [(p.boons[boon].predicted, p.boons[boon].achieved) for p in evaluation.parties],
+            )
+        )
+    cleanses = first.metrics["cleanses"].target
+    rows.append(
+        (
+            "cleanses a minute",
+            "-" if cleanses is None else f"{cleanses:g}",
+            [
+                (p.metrics["cleanses"].total, p.metrics["cleanses"].achieved)
+                for p in evaluation.parties
+            ],
+        )
+    )
+    for name, target, cells in rows:
+        shown = []
+        for amount, achieved in cells:
+            colour = "white"
+            if achieved is not None:
+                colour = "green" if achieved >= 1 else "yellow" if achieved >= 0.65 else "red"
+            shown.append(f"[{colour}]{amount:.1f}[/{colour}]")
+        table.add_row(name, target, *shown)
+    return table
+
+
+def _structure_table(evaluation: Evaluation) -> Table:
+    """Per party: who fills each function, and what the mode's structure misses."""
+    from gw2wvw.squad.roles import FUNCTION_NAMES
+
+    table = Table(title="Structure", title_justify="left")
+    for column in ("party", "members", "functions", "missing"):
+        table.add_column(column)
+    for party in evaluation.parties:
+        functions = ", ".join(
+            f"{FUNCTION_NAMES[f]} {len(members)}" for f, members in party.functions.items()
+        )
+        missing = ", ".join(party.missing) or "-"
+        table.add_row(str(party.number), str(party.members), functions, missing)
     return table
 
 
 def _print_evaluation(evaluation: Evaluation) -> None:
-    console.print(_coverage_table(evaluation))
+    console.print(_structure_table(evaluation))
+    console.print(_boon_table(evaluation))
     squad = ", ".join(
-        f"{name} {total.total:g}/{total.target:g}" for name, total in evaluation.squad.items()
+        f"{name} {total.total:.0f}" + (f"/{total.target:.0f}" if total.target else "")
+        for name, total in evaluation.squad.items()
     )
-    console.print(f"Squad: {squad}")
+    console.print(f"Squad ({evaluation.members} of {evaluation.slots} slots): {squad}")
     colours = {"critical": "red", "warning": "yellow", "info": "blue"}
     for finding in evaluation.findings:
         colour = colours[finding.severity]
         console.print(Text.assemble((f"{finding.severity:>8} ", colour), finding.message))
-    console.print(f"[bold]Score {evaluation.score:.1f}[/bold] / 100")
+    lost = sum(p.points for p in evaluation.penalties)
+    penalties = f" ({lost:.1f} lost to broken rules)" if lost else ""
+    console.print(f"[bold]Score {evaluation.score:.1f}[/bold] / 100{penalties}")
 
 
 def _print_plan(plan: SquadPlan) -> None:
@@ -166,14 +213,18 @@ def _print_plan(plan: SquadPlan) -> None:
         return
     for number, party in enumerate(plan.parties, start=1):
         table = Table(title=f"Party {number}", title_justify="left")
-        for column in ("player", "archetype", "role", "chat code"):
+        for column in ("#", "player", "archetype", "functions"):
             table.add_column(column, overflow="fold")
-        for member in party:
+        for slot, member in enumerate(party, start=1):
             player = (member.player or "-") + (" (commander)" if member.commander else "")
-            table.add_row(player, member.name, member.role, member.chat_code)
+            table.add_row(str(slot), player, member.name, ", ".join(member.functions))
         console.print(table)
-    if plan.bench:
-        console.print(f"Bench: {', '.join(plan.bench)}")
+        # A chat code is pasted into the game whole: on a line of its own, never wrapped by rich
+        # (a narrow terminal folds it for the eye, and copying still takes all of it).
+        for slot, member in enumerate(party, start=1):
+            console.print(f"  {slot} {member.chat_code}", soft_wrap=True, highlight=False)
+    for benched in plan.bench:
+        console.print(Text.assemble(("bench ", "magenta"), f"{benched.player}: {benched.reason}"))
     assert plan.evaluation is not None
     _print_evaluation(plan.evaluation)
     gap = "" if plan.status == "optimal" else f", gap {plan.gap:.2%}"
@@ -181,6 +232,26 @@ def _print_plan(plan: SquadPlan) -> None:
         f"Solver: {plan.status}{gap}, objective {plan.objective:.2f} "
         f"(preferences {plan.preference_points:.2f}), {plan.solve_seconds:.2f} s"
     )
+
+
+def _figures(path: Path | None) -> Figures | None:
+    from gw2wvw.squad import FiguresError, load_figures
+
+    if path is None:
+        return None
+    try:
+        return load_figures(path)
+    except FiguresError as exc:
+        fail(" ".join(str(exc).split()))
+
+
+FiguresOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--figures",
+        help="A figures table (from gw2wvw fight calibrate) instead of the bundled one.",
+    ),
+]
 
 
 def plan_json(plan: SquadPlan) -> dict[str, Any]:
@@ -209,6 +280,7 @@ def build_command(
     roles_file: Annotated[
         Path | None, typer.Option("--roles", help="A roles table JSON file.")
     ] = None,
+    figures_file: FiguresOption = None,
     json_output: Annotated[bool, typer.Option("--json", help="Print the plan as JSON.")] = False,
 ) -> None:
     """Build the best squad; exit 0 with a plan, 1 when no squad can meet the constraints."""
@@ -221,6 +293,7 @@ def build_command(
     if size is None and roster is None:
         fail("give --size, --roster or both")
     table = _roles(roles_file)
+    figures = _figures(figures_file)
     try:
         request = SquadRequest(
             size=size,
@@ -229,7 +302,7 @@ def build_command(
             locks=tuple(parse_lock(text) for text in lock or ()),
             time_limit=time_limit,
         )
-        plan = build_squad(request, table)
+        plan = build_squad(request, table, figures)
     except ValidationError as exc:
         fail(_validation_message(exc, "request"))
     except SquadRequestError as exc:
@@ -248,17 +321,19 @@ def evaluate_command(
     roles_file: Annotated[
         Path | None, typer.Option("--roles", help="A roles table JSON file.")
     ] = None,
+    figures_file: FiguresOption = None,
     json_output: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
-    """Evaluate a composition written by hand: coverage, findings and score."""
+    """Evaluate a composition: every party's predicted boons, its structure, findings, score."""
     from pydantic import ValidationError
 
     from gw2wvw.squad import Composition, CompositionError, evaluate
 
     table = _roles(roles_file)
+    figures = _figures(figures_file)
     try:
         composition = Composition.model_validate_json(_read(source))
-        evaluation = evaluate(composition, table)
+        evaluation = evaluate(composition, table, figures=figures)
     except ValidationError as exc:
         fail(_validation_message(exc, f"composition in {source}"))
     except CompositionError as exc:

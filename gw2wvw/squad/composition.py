@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
 
 from gw2wvw.builds import Build
 from gw2wvw.errors import Gw2WvwError
-from gw2wvw.squad.roles import Archetype, ArchetypeId, Role, RolesTable
+from gw2wvw.squad.roles import Archetype, ArchetypeNotFound, ArchetypeRef, Role, RolesTable
 from gw2wvw.squad.targets import Mode, Targets
 
 PARTY_SIZE = 5
@@ -37,7 +37,8 @@ class Member(_Model):
     """A squad member: an archetype, or a build with the role it is played in."""
 
     player: str | None = Field(default=None, min_length=1, max_length=64)
-    archetype: ArchetypeId | None = None
+    archetype: ArchetypeRef | None = None
+    """An archetype id, or a specialization name for its default archetype."""
     build: Build | None = None
     role: Role | None = None
     commander: StrictBool = False
@@ -53,19 +54,24 @@ class Member(_Model):
         return self
 
     def resolve(self, roles: RolesTable) -> Archetype | None:
-        """The archetype this member plays: its own, or the one its build and role match."""
+        """The archetype this member plays: its own (by id or specialization name), or the one
+        its build and role match; raises :class:`ArchetypeNotFound` for an unknown name."""
         if self.archetype is not None:
-            return roles.by_id.get(self.archetype)
+            return roles.resolve(self.archetype)
         assert self.build is not None
         lines = {line.id for line in self.build.specializations if line is not None}
+        core = roles.find(self.build.profession)
         candidates = [
             a
             for a in roles.archetypes
-            if a.profession == self.build.profession and a.specialization in lines
+            if a.profession == self.build.profession and a.specialization in lines and a != core
         ]
         exact = [a for a in candidates if a.role == self.role]
         matches = exact or candidates
-        return matches[0] if matches else None
+        if matches:
+            return matches[0]
+        # A build of no listed specialization plays its profession's core archetype, if any.
+        return core
 
 
 class Party(_Model):
@@ -110,15 +116,16 @@ class Composition(_Model):
         for p, party in enumerate(self.parties):
             row = []
             for m, member in enumerate(party.members):
-                archetype = member.resolve(roles)
+                path = f"/parties/{p}/members/{m}"
+                try:
+                    archetype = member.resolve(roles)
+                except ArchetypeNotFound as error:
+                    errors.append((f"{path}/archetype", str(error)))
+                    continue
                 if archetype is None:
-                    path = f"/parties/{p}/members/{m}"
-                    if member.archetype is not None:
-                        errors.append((f"{path}/archetype", f"no archetype {member.archetype!r}"))
-                    else:
-                        errors.append(
-                            (f"{path}/build", "the build matches no archetype of the roles table")
-                        )
+                    errors.append(
+                        (f"{path}/build", "the build matches no archetype of the roles table")
+                    )
                     continue
                 row.append(archetype)
             resolved.append(row)

@@ -1,33 +1,36 @@
-"""The squad builder's mixed-integer program and the lineup a solution describes.
+"""The squad builder's program: names resolved, party sizes, and what a party is worth.
 
-Columns: ``x[p, a]`` counts archetype ``a`` in party ``p``; for a roster, ``y[i, a]`` says player
-``i`` plays ``a`` (``z[i, a]`` for players locked to a party). Coverage columns ``c[p, r]`` and
-``t[k]`` in [0, 1] are bounded by ``amount / minimum`` as in the evaluator, so the objective is
-the evaluator's score, plus the roster preferences.
+A party's worth is the evaluator's (:mod:`gw2wvw.squad.evaluation`): its goals' values from its
+own members' figures plus what the rest of the squad and allies give, minus the prices of the
+structure rules it breaks. It depends on the party alone, so a squad is a choice of *party
+templates*: :mod:`gw2wvw.squad.generation` finds the best one by column generation, and
+:mod:`gw2wvw.squad.partywise` solves requests that lock players to parties with one column per
+party and archetype. Both share the rows made here, and :meth:`SquadProgram.score` computes the
+same score on plain numbers (for bench reasons, the baseline and the tests).
 """
 
 from __future__ import annotations
 
-import itertools
 import math
+import threading
+import time
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from gw2wvw.squad.composition import PARTY_SIZE
-from gw2wvw.squad.evaluation import SUPPORT_ROLES, party_amount, squad_amount
-from gw2wvw.squad.request import MAX_SQUAD, RosterPlayer, SquadRequest, SquadRequestError
-from gw2wvw.squad.roles import Archetype, RolesTable
-from gw2wvw.squad.solver import LinearModel, Result
-from gw2wvw.squad.targets import Targets
-
-Columns = dict[str, dict[tuple[int, int], int]]
-"""Column indices of x (party, archetype), y and z (player, archetype)."""
+from gw2wvw.squad.evaluation import member_share, party_rules, share_caps
+from gw2wvw.squad.figures import Figures
+from gw2wvw.squad.request import RosterPlayer, SquadRequest, SquadRequestError
+from gw2wvw.squad.roles import Archetype, ArchetypeNotFound, RolesTable
+from gw2wvw.squad.solver import LinearModel
+from gw2wvw.squad.targets import PRICES, STRUCTURES, VALUE_PIECES, Structure, Targets, value
 
 
-def party_sizes(players: int) -> list[int]:
-    """Balanced party sizes for a squad: as few parties as possible, sizes differing by 1."""
-    count = math.ceil(players / PARTY_SIZE)
+def party_sizes(players: int, group: int = 5) -> list[int]:
+    """Balanced party sizes: as few parties of at most ``group`` as possible, differing by 1."""
+    if players <= 0:
+        return []
+    count = math.ceil(players / group)
     base, extra = divmod(players, count)
     return [base + 1 if p < extra else base for p in range(count)]
 
@@ -40,38 +43,124 @@ class Lineup:
     bench: list[int] = field(default_factory=list)
 
 
-class SquadProgram:
-    """The program for one request: structural checks, the model, and reading a solution."""
+@dataclass
+class Solved:
+    """What a program produced: the lineup, how sure it is, and the bound it proved."""
 
-    def __init__(self, request: SquadRequest, roles: RolesTable, targets: Targets) -> None:
+    status: str
+    """optimal, feasible, infeasible or no_solution."""
+    lineup: Lineup | None
+    objective: float | None
+    bound: float | None
+    seconds: float
+
+
+class Clock:
+    """Time left of a time limit, and whether the caller cancelled."""
+
+    def __init__(self, limit: float, cancel: threading.Event | None) -> None:
+        self.deadline = time.perf_counter() + limit
+        self.start = time.perf_counter()
+        self.cancel = cancel
+
+    def left(self) -> float:
+        """Seconds left."""
+        return self.deadline - time.perf_counter()
+
+    def over(self) -> bool:
+        """Whether the time is up or the caller cancelled."""
+        return self.left() <= 0 or (self.cancel is not None and self.cancel.is_set())
+
+    def elapsed(self) -> float:
+        """Seconds since the clock started."""
+        return time.perf_counter() - self.start
+
+
+class SquadProgram:
+    """One request: names resolved, sizes, the party worth, and the solve."""
+
+    def __init__(
+        self, request: SquadRequest, roles: RolesTable, targets: Targets, figures: Figures
+    ) -> None:
         self.request = request
         self.roles = roles
         self.targets = targets
+        self.figures = figures
+        self.structure: Structure = STRUCTURES[request.mode]
         self.roster: Sequence[RosterPlayer] = request.roster or ()
         self.locks = {lock.player.casefold(): lock for lock in request.locks}
-        if request.roster is None:
-            self.players = request.size or 0
-        else:
-            self.players = min(request.size or MAX_SQUAD, len(self.roster))
-        self.sizes = party_sizes(self.players)
         self.options = [self._options(p) for p in self.roster]
+        self._check_names()
+        most = self.structure.max_players
+        if request.roster is None:
+            self.slots = request.size or 0
+            self.players = self.slots
+        else:
+            self.slots = request.size or min(len(self.roster), most)
+            self.players = min(self.slots, len(self.roster))
+        if self.slots > most:
+            raise SquadRequestError(
+                f"{request.mode} is for groups of at most {most} players; "
+                f"{self.slots} is a squad for zerg or guild_raid"
+            )
+        self.sizes = party_sizes(self.players, self.structure.group_size)
         self.archetypes = self._candidates()
         self.index = {a.id: n for n, a in enumerate(self.archetypes)}
+        self._coefficients()
+
+    # -- names -----------------------------------------------------------------------------
+
+    def _resolve(self, name: str, where: str) -> Archetype:
+        try:
+            return self.roles.resolve(name)
+        except ArchetypeNotFound as error:
+            raise SquadRequestError(f"{where}: {error}") from error
 
     def _options(self, player: RosterPlayer) -> list[str]:
-        lock = self.locks.get(player.name.casefold())
-        if lock is not None and lock.archetype is not None:
-            return [lock.archetype]
-        return list(dict.fromkeys(player.archetypes))
+        where = f"roster player {player.name}"
+        return list(dict.fromkeys(self._resolve(a, where).id for a in player.archetypes))
+
+    def _check_names(self) -> None:
+        roster = {p.name.casefold(): n for n, p in enumerate(self.roster)}
+        strangers = sorted(
+            lock.player for lock in self.request.locks if lock.player.casefold() not in roster
+        )
+        if strangers:
+            raise SquadRequestError(f"locked players are not in the roster: {', '.join(strangers)}")
+        self.locked_archetype: dict[int, str] = {}
+        for lock in self.request.locks:
+            if lock.archetype is None:
+                continue
+            player = roster[lock.player.casefold()]
+            ident = self._resolve(lock.archetype, f"the lock of {lock.player}").id
+            if ident not in self.options[player]:
+                plays = ", ".join(self.options[player])
+                raise SquadRequestError(
+                    f"{lock.player} is locked to {ident}, but plays only {plays}"
+                )
+            self.locked_archetype[player] = ident
+        self.preferences = [
+            {
+                self._resolve(name, f"roster player {p.name}").id: weight
+                for name, weight in p.preferences.items()
+            }
+            for p in self.roster
+        ]
 
     def _candidates(self) -> list[Archetype]:
         if self.request.roster is not None:
             ids = {a for options in self.options for a in options}
         elif self.request.archetypes is not None:
-            ids = set(self.request.archetypes)
+            ids = {self._resolve(a, "archetypes").id for a in self.request.archetypes}
         else:
             ids = set(self.roles.by_id)
         return [a for a in self.roles.archetypes if a.id in ids]
+
+    def plays(self, player: int) -> list[int]:
+        """The archetype indices a roster player may play (one, when locked to an archetype)."""
+        locked = self.locked_archetype.get(player)
+        chosen = [locked] if locked is not None else self.options[player]
+        return [self.index[a] for a in chosen]
 
     def must_play(self, player: int) -> bool:
         """Whether a roster player is locked or the commander."""
@@ -83,25 +172,13 @@ class SquadProgram:
         lock = self.locks.get(self.roster[player].name.casefold())
         return lock.party - 1 if lock is not None and lock.party is not None else None
 
-    def check(self) -> str | None:
-        """The first structural reason no squad can exist, in plain words, or None.
+    def preference(self, player: int, archetype: int) -> float:
+        """Objective points for a roster player playing an archetype."""
+        weight = self.preferences[player].get(self.archetypes[archetype].id, 0.0)
+        return self.request.preference_weight / max(self.players, 1) * weight
 
-        Raises :class:`SquadRequestError` for names that do not exist.
-        """
-        known = set(self.roles.by_id)
-        named = set(self.request.archetypes or ()) | {a for o in self.options for a in o}
-        named |= {lock.archetype for lock in self.request.locks if lock.archetype}
-        unknown = sorted(named - known)
-        if unknown:
-            raise SquadRequestError(
-                f"no archetype {', '.join(map(repr, unknown))} in the roles table"
-            )
-        roster_names = {p.name.casefold() for p in self.roster}
-        strangers = sorted(
-            lock.player for lock in self.request.locks if lock.player.casefold() not in roster_names
-        )
-        if strangers:
-            raise SquadRequestError(f"locked players are not in the roster: {', '.join(strangers)}")
+    def check(self) -> str | None:
+        """The first structural reason no squad can exist, in plain words, or None."""
         if not self.archetypes:
             return "there is no archetype to choose from"
         must_play = [i for i in range(len(self.roster)) if self.must_play(i)]
@@ -128,123 +205,253 @@ class SquadProgram:
                 )
         return None
 
-    def model(self, required: Sequence[str]) -> tuple[LinearModel, Columns]:
-        """The program, with ``required`` party requirements as hard constraints."""
-        lm = LinearModel()
-        total_weight = self.targets.total_weight()
-        parties = range(len(self.sizes))
-        arch = range(len(self.archetypes))
-        cols: Columns = {"x": {}, "y": {}, "z": {}}
-        x = cols["x"]
-        for p in parties:
-            for a in arch:
-                x[p, a] = lm.column(0, self.sizes[p], integer=True)
-            lm.row(((x[p, a], 1.0) for a in arch), self.sizes[p], self.sizes[p])
-        for requirement, target in self.targets.party.items():
-            amounts = [party_amount(a, requirement) for a in self.archetypes]
-            share = 100 * target.weight / total_weight
-            for p in parties:
-                gives = [(x[p, a], amount) for a, amount in enumerate(amounts) if amount]
-                if target.weight > 0:
-                    c = lm.column(0, 1, cost=share / len(self.sizes))
-                    lm.row([(c, target.minimum), *((col, -v) for col, v in gives)], upper=0)
-                if requirement in required:
-                    lm.row(gives, lower=target.minimum)
-        for capability, squad_target in self.targets.squad.items():
-            if squad_target.weight <= 0:
-                continue
-            t = lm.column(0, 1, cost=100 * squad_target.weight / total_weight)
-            gives = [
-                (x[p, a], -squad_amount(archetype, capability))
-                for p in parties
-                for a, archetype in enumerate(self.archetypes)
-                if squad_amount(archetype, capability)
+    # -- a party's worth -------------------------------------------------------------------------
+
+    def _coefficients(self) -> None:
+        targets, figures = self.targets, self.figures
+        self.goals = [(name, goal) for name, goal in targets.party.items() if goal.weight > 0]
+        self.squad_goals = [(name, goal) for name, goal in targets.squad.items() if goal.weight > 0]
+        total = targets.total_weight()
+        self.weight = [100 * goal.weight / total for _, goal in self.goals]
+        self.squad_weight = [100 * goal.weight / total for _, goal in self.squad_goals]
+        parties = len(self.sizes)
+        self.base = [
+            0.0
+            if name == "cleanses"
+            else figures.from_other_parties(name, parties) + figures.from_allies(name)
+            for name, _ in self.goals
+        ]
+        self.share: dict[int, list[list[float]]] = {n: self._shares(n) for n in set(self.sizes)}
+        self.metric = [
+            [figures.of(a.id).metric(name) for name, _ in self.squad_goals] for a in self.archetypes
+        ]
+        self.archetype_cap, self.spec_cap = share_caps(self.structure, self.slots)
+        specs: dict[tuple[str, int], list[int]] = defaultdict(list)
+        for n, a in enumerate(self.archetypes):
+            specs[a.profession, a.specialization].append(n)
+        self.specs = list(specs.values())
+
+    def _shares(self, n: int) -> list[list[float]]:
+        """What each archetype adds to each party goal in a party of ``n``."""
+        return [
+            [
+                self.figures.of(a.id).metric("cleanses")
+                if name == "cleanses"
+                else member_share(self.figures, a.id, name, n)
+                for name, _ in self.goals
             ]
-            lm.row([(t, squad_target.per_member * self.players), *gives], upper=0)
-        # Parties of one size without locks are interchangeable. Ordering them by their number
-        # of supports cuts those copies; HiGHS's own symmetry detection handles the rest (a
-        # finer ordering key was measured to slow the search down several times).
-        locked = {self.locked_party(i) for i in range(len(self.roster))} - {None}
-        supports = [a for a in arch if self.archetypes[a].role in SUPPORT_ROLES]
-        free = [p for p in parties if p not in locked]
-        for first, second in itertools.pairwise(free):
-            if supports and self.sizes[first] == self.sizes[second]:
+            for a in self.archetypes
+        ]
+
+    def worth(self, party: Sequence[int]) -> float:
+        """A party's points: its goals' values minus the prices of the rules it breaks."""
+        n = len(party)
+        if n == 0:
+            return 0.0
+        share = self.share.get(n)
+        if share is None:
+            share = self.share[n] = self._shares(n)
+        scale = n / self.slots
+        points = 0.0
+        for g, (_, goal) in enumerate(self.goals):
+            amount = self.base[g] + sum(share[a][g] for a in party)
+            points += self.weight[g] * scale * value(amount, goal.target)
+        rules = party_rules([self.archetypes[a] for a in party], self.structure)
+        points -= sum(100 * PRICES[rule] * count * scale for rule, count in rules.counts.items())
+        return points
+
+    def squad_points(self, parties: Sequence[Sequence[int]]) -> float:
+        """The squad goals' points and the share penalties of a whole squad."""
+        points = 0.0
+        for k, (_, squad_goal) in enumerate(self.squad_goals):
+            amount = sum(self.metric[a][k] for party in parties for a in party)
+            points += self.squad_weight[k] * value(amount, squad_goal.per_member * self.slots)
+        counts: dict[int, int] = defaultdict(int)
+        for party in parties:
+            for a in party:
+                counts[a] += 1
+        for k in counts.values():
+            if k > self.archetype_cap:
+                points -= 100 * PRICES["archetype_share"] * (k - self.archetype_cap) / self.slots
+        for group in self.specs:
+            k = sum(counts.get(a, 0) for a in group)
+            if k > self.spec_cap:
+                points -= 100 * PRICES["specialization_share"] * (k - self.spec_cap) / self.slots
+        return points
+
+    def score(self, parties: Sequence[Sequence[int]]) -> float:
+        """The evaluator's score of parties given as archetype indices (without clamping at 0)."""
+        return sum(self.worth(p) for p in parties) + self.squad_points(parties)
+
+    def objective(self, lineup: Lineup) -> float:
+        """Score plus preference points of a lineup."""
+        parties = [[a for _, a in members] for members in lineup.parties]
+        preference = sum(
+            self.preference(i, a) for members in lineup.parties for i, a in members if i is not None
+        )
+        return self.score(parties) + preference
+
+    def most(self) -> float:
+        """No squad scores more than this: every goal met, every preference granted."""
+        best = sum(
+            max((self.preference(i, a) for a in self.plays(i)), default=0.0)
+            for i in range(len(self.roster))
+        )
+        return 100.0 + best
+
+    # -- rows shared by the pricing and the party programs -------------------------------------
+
+    def party_rows(self, lm: LinearModel, x: dict[int, int], n: int, hard: bool) -> None:
+        """A party of ``n`` whose archetype counts are the columns ``x``: its goal values (as
+        priced columns) and its structure rules (constraints, or priced when not ``hard``)."""
+        share = self.share[n]
+        scale = n / self.slots
+        for g, (_, goal) in enumerate(self.goals):
+            v = lm.column(0, 1, cost=self.weight[g] * scale)
+            terms = [(x[a], share[a][g]) for a in x if share[a][g]]
+            for slope, intercept in VALUE_PIECES:
+                if slope == 0:
+                    continue  # v <= 1 is the column's bound
                 lm.row(
-                    [
-                        *((x[first, a], 1.0) for a in supports),
-                        *((x[second, a], -1.0) for a in supports),
-                    ],
-                    lower=0,
+                    [(v, goal.target), *((c, -slope * k) for c, k in terms)],
+                    upper=slope * self.base[g] + intercept * goal.target,
                 )
-        if self.request.roster is not None:
-            self._roster_rows(lm, cols)
-        return lm, cols
+        structure = self.structure
+        if n < structure.min_party:
+            return
+        kinds = self.archetypes
+        healers = [(x[a], 1.0) for a in x if kinds[a].fills("healer")]
+        anchors = [(x[a], 1.0) for a in x if kinds[a].fills("stability")]
+        either = [(x[a], 1.0) for a in x if kinds[a].fills("healer") or kinds[a].fills("stability")]
+        supports = [(x[a], 1.0) for a in x if kinds[a].support]
+        offense = [(x[a], 1.0) for a in x if kinds[a].offensive]
+        wanted = max(0, structure.min_offense - (structure.group_size - n))
+        if hard:
+            if structure.healer:
+                lm.row(healers, lower=1)
+            if structure.stability:
+                lm.row(anchors, lower=1)
+                if structure.healer:
+                    lm.row(either, lower=2)
+            if structure.support:
+                lm.row(either, lower=1)
+            lm.row(supports, upper=structure.max_supports)
+            lm.row(offense, lower=wanted)
+            return
+        # A rule met is a column at 1 its members allow; a broken one costs its price.
+        met: dict[str, int] = {}
+        for rule, on in (
+            ("healer", structure.healer),
+            ("stability", structure.stability),
+            ("support", structure.support),
+        ):
+            if on:
+                met[rule] = lm.column(0, 1, cost=100 * PRICES[rule] * scale)  # type: ignore[index]
+                lm.constant -= 100 * PRICES[rule] * scale  # type: ignore[index]
+        if "healer" in met:
+            lm.row([(met["healer"], 1.0), *((c, -k) for c, k in healers)], upper=0)
+        if "stability" in met:
+            lm.row([(met["stability"], 1.0), *((c, -k) for c, k in anchors)], upper=0)
+            if "healer" in met:
+                lm.row(
+                    [(met["healer"], 1.0), (met["stability"], 1.0), *((c, -k) for c, k in either)],
+                    upper=0,
+                )
+        if "support" in met:
+            lm.row([(met["support"], 1.0), *((c, -k) for c, k in either)], upper=0)
+        over = lm.column(0, n, cost=-100 * PRICES["supports"] * scale)
+        lm.row([(over, 1.0), *((c, -k) for c, k in supports)], lower=-structure.max_supports)
+        short = lm.column(0, n, cost=-100 * PRICES["offense"] * scale)
+        lm.row([(short, 1.0), *offense], lower=wanted)
+        for a in x:
+            if structure.distinct_archetypes or (structure.distinct_supports and kinds[a].support):
+                twice = lm.column(0, n, cost=-100 * PRICES["duplicate"] * scale)
+                lm.row([(twice, 1.0), (x[a], -1.0)], lower=-1)
 
-    def preference(self, player: int, archetype: int) -> float:
-        """Objective points for a roster player playing an archetype."""
-        weight = self.roster[player].preferences.get(self.archetypes[archetype].id, 0.0)
-        return self.request.preference_weight / self.players * weight
+    def most_in_party(self, a: int, n: int) -> int:
+        """The most copies of archetype ``a`` one party of ``n`` may hold where the structure is
+        enforced: one when it may not repeat, never more than the squad's share limit."""
+        if self.repeat_free(a, n):
+            return 1
+        return min(n, self.archetype_cap)
 
-    def _roster_rows(self, lm: LinearModel, cols: Columns) -> None:
-        plays: dict[int, list[tuple[int, float]]] = defaultdict(list)
-        by_party: dict[int, list[int]] = defaultdict(list)
-        for i in range(len(self.roster)):
-            party = self.locked_party(i)
-            kind = "y" if party is None else "z"
-            if party is not None:
-                by_party[party].append(i)
-            row = []
-            for archetype in self.options[i]:
-                a = self.index[archetype]
-                col = lm.column(0, 1, cost=self.preference(i, a), integer=True)
-                cols[kind][i, a] = col
-                plays[a].append((col, -1.0))
-                row.append((col, 1.0))
-            lm.row(row, lower=1.0 if self.must_play(i) else 0.0, upper=1.0)
-        x = cols["x"]
-        for a in range(len(self.archetypes)):
-            lm.row([*((x[p, a], 1.0) for p in range(len(self.sizes))), *plays[a]], 0, 0)
-        for p, members in by_party.items():
-            for a in range(len(self.archetypes)):
-                locked = [(cols["z"][i, a], -1.0) for i in members if (i, a) in cols["z"]]
-                if locked:
-                    lm.row([(x[p, a], 1.0), *locked], lower=0)
+    def share_rows(self, lm: LinearModel, x: dict[int, int]) -> None:
+        """A single party within the squad's share limits (a size request enforces them)."""
+        for group in self.specs:
+            terms = [(x[a], 1.0) for a in group if a in x]
+            if len(terms) > 1:
+                lm.row(terms, upper=self.spec_cap)
 
-    def lineup(self, result: Result, cols: Columns) -> Lineup:
-        """The lineup a solution describes: locked players in their parties, others in order."""
-        values = result.values
-        on = {kind: [key for key, col in cols[kind].items() if values[col] > 0.5] for kind in "yz"}
-        locked: dict[tuple[int, int], list[int]] = defaultdict(list)
-        for i, a in on["z"]:
-            party = self.locked_party(i)
-            assert party is not None
-            locked[party, a].append(i)
-        free: dict[int, list[int]] = defaultdict(list)
-        for i, a in sorted(on["y"]):
-            free[a].append(i)
-        parties: list[list[tuple[int | None, int]]] = []
-        for p in range(len(self.sizes)):
-            members: list[tuple[int | None, int]] = []
-            for a in range(len(self.archetypes)):
-                slots = round(values[cols["x"][p, a]])
-                members += [(i, a) for i in locked[p, a]]
-                for _ in range(slots - len(locked[p, a])):
-                    members.append((free[a].pop(0) if self.request.roster is not None else None, a))
-            parties.append(members)
-        playing = {i for members in parties for i, _ in members if i is not None}
-        return Lineup(parties, [i for i in range(len(self.roster)) if i not in playing])
+    def repeat_free(self, a: int, n: int) -> bool:
+        """Whether the structure forbids archetype ``a`` twice in a party of ``n`` (a party
+        smaller than the structure's minimum is a remainder that no rule applies to)."""
+        structure = self.structure
+        if n < structure.min_party:
+            return False
+        return structure.distinct_archetypes or (
+            structure.distinct_supports and self.archetypes[a].support
+        )
+
+    # -- solving ---------------------------------------------------------------------------------
+
+    def solve(self, time_limit: float, cancel: threading.Event | None = None) -> Solved:
+        """The best squad within ``time_limit`` seconds (see the module docstring)."""
+        from gw2wvw.squad.generation import ColumnGeneration
+        from gw2wvw.squad.partywise import PartyProgram
+
+        clock = Clock(time_limit, cancel)
+        if any(self.locked_party(i) is not None for i in range(len(self.roster))):
+            return PartyProgram(self).solve(clock)
+        return ColumnGeneration(self).solve(clock)
 
     def explain_infeasible(self) -> str:
-        """Name the required coverage that cannot be met, by dropping one at a time."""
-        required = list(self.targets.required)
-        for requirement in required:
-            lm, _ = self.model([r for r in required if r != requirement])
-            if lm.solve(self.request.time_limit).status != "infeasible":
-                target = self.targets.party[requirement]
-                if not any(party_amount(a, requirement) > 0 for a in self.archetypes):
-                    return f"every party needs {requirement}, but no available archetype gives it"
-                return (
-                    f"every party needs {requirement} (at least {target.minimum:g}), which the "
-                    f"available players and locks cannot give all {len(self.sizes)} parties"
-                )
-        return "the locks and required coverage cannot all be met together"
+        """Why a size request cannot meet the structure, in plain words."""
+        structure = self.structure
+        for function, wanted, word in (
+            ("healer", structure.healer, "a healer"),
+            ("stability", structure.stability, "a stability anchor"),
+        ):
+            if wanted and not any(a.fills(function) for a in self.archetypes):  # type: ignore[arg-type]
+                return f"every party needs {word}, but no archetype to choose from is one"
+        return (
+            "the archetypes to choose from cannot give every party the structure of "
+            f"{self.request.mode} within the limits on repeats"
+        )
+
+    def groups(self) -> tuple[list[list[int]], list[int]]:
+        """Roster players who are interchangeable (free, no preferences, same options), and
+        the rest (commander, locked or with preferences), who are columns of their own."""
+        grouped: dict[tuple[int, ...], list[int]] = defaultdict(list)
+        alone: list[int] = []
+        for i in range(len(self.roster)):
+            if self.must_play(i) or any(self.preferences[i].values()):
+                alone.append(i)
+            else:
+                grouped[tuple(self.plays(i))].append(i)
+        return list(grouped.values()), alone
+
+    def seat(
+        self,
+        parties: list[list[int]],
+        pools: dict[int, list[int]],
+        locked: dict[tuple[int, int], list[int]] | None = None,
+    ) -> Lineup:
+        """Players into parties: ``pools`` lists, per archetype, who plays it (in order)."""
+        lineup: list[list[tuple[int | None, int]]] = []
+        roster = self.request.roster is not None
+        for p, party in enumerate(parties):
+            members: list[tuple[int | None, int]] = []
+            for a in sorted(party):
+                mine = (locked or {}).get((p, a))
+                if mine:
+                    members.append((mine.pop(0), a))
+                elif roster:
+                    members.append((pools[a].pop(0), a))
+                else:
+                    members.append((None, a))
+            lineup.append(members)
+        playing = {i for members in lineup for i, _ in members if i is not None}
+        return Lineup(lineup, [i for i in range(len(self.roster)) if i not in playing])
+
+
+__all__ = ["Clock", "Lineup", "Solved", "SquadProgram", "party_sizes"]

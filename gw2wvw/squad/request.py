@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
 
 from gw2wvw.errors import Gw2WvwError
 from gw2wvw.squad.composition import MAX_PARTIES, PARTY_SIZE
-from gw2wvw.squad.roles import ArchetypeId
+from gw2wvw.squad.roles import ArchetypeRef
 from gw2wvw.squad.targets import Mode, Targets
 
 MAX_SQUAD = PARTY_SIZE * MAX_PARTIES
@@ -24,18 +24,23 @@ class _Model(BaseModel):
 
 
 class RosterPlayer(_Model):
-    """A player who may join: the archetypes they can play, and how much they like each."""
+    """A player who may join: what they can play, and how much they like each.
+
+    ``archetypes`` takes archetype ids or specialization names (``"Firebrand"`` stands for its
+    default archetype), case-insensitively, in any mix.
+    """
 
     name: str = Field(min_length=1, max_length=64)
-    archetypes: tuple[ArchetypeId, ...] = Field(min_length=1, max_length=20)
-    preferences: dict[ArchetypeId, float] = Field(default_factory=dict)
-    """0-1 per archetype (default 0); the builder adds them to its objective."""
+    archetypes: tuple[ArchetypeRef, ...] = Field(min_length=1, max_length=20)
+    preferences: dict[ArchetypeRef, float] = Field(default_factory=dict)
+    """0-1 per entry of ``archetypes`` (default 0); the builder adds them to its objective."""
     commander: StrictBool = False
     """The commander always plays."""
 
     @model_validator(mode="after")
     def _preferences_known(self) -> RosterPlayer:
-        unknown = sorted(set(self.preferences) - set(self.archetypes))
+        listed = {a.casefold() for a in self.archetypes}
+        unknown = sorted(p for p in self.preferences if p.casefold() not in listed)
         if unknown:
             raise ValueError(f"preferences for archetypes {self.name} cannot play: {unknown}")
         if any(not 0 <= w <= 1 for w in self.preferences.values()):
@@ -44,10 +49,13 @@ class RosterPlayer(_Model):
 
 
 class Lock(_Model):
-    """A fixed choice: this player plays this archetype and/or in this party (1-based)."""
+    """A fixed choice: this player plays this archetype and/or in this party (1-based).
+
+    The archetype (an id or a specialization name) must be one the player can play.
+    """
 
     player: str = Field(min_length=1, max_length=64)
-    archetype: ArchetypeId | None = None
+    archetype: ArchetypeRef | None = None
     party: int | None = Field(default=None, ge=1, le=MAX_PARTIES)
 
     @model_validator(mode="after")
@@ -61,7 +69,8 @@ class SquadRequest(_Model):
     """What to build: a size (archetypes picked freely) or a roster, and what to aim for."""
 
     size: int | None = Field(default=None, ge=1, le=MAX_SQUAD)
-    """Squad size; with a roster, the most players who play (default: all, up to 50)."""
+    """Squad slots; with a roster, the most players who play (default: all, up to the mode's
+    most). A roster smaller than ``size`` leaves slots unfilled, which the score counts."""
     roster: tuple[RosterPlayer, ...] | None = Field(default=None, max_length=500)
     mode: Mode = "zerg"
     targets: Targets | None = None
@@ -69,10 +78,10 @@ class SquadRequest(_Model):
     weights: dict[str, Annotated[float, Field(ge=0, le=1000)]] | None = Field(
         default=None, max_length=50
     )
-    """Weights replacing some of the targets' weights, by requirement name."""
+    """Weights replacing some of the targets' weights, by goal name (``stability``, ``strips``)."""
     locks: tuple[Lock, ...] = ()
-    archetypes: tuple[ArchetypeId, ...] | None = None
-    """For a size request: the archetypes to choose from (default: the whole table)."""
+    archetypes: tuple[ArchetypeRef, ...] | None = None
+    """For a size request: the archetypes (or specializations) to choose from (default: all)."""
     preference_weight: float = Field(default=5.0, ge=0, le=100)
     """Objective points when every playing player gets an archetype they weight 1."""
     time_limit: float = Field(default=10.0, gt=0, le=600)

@@ -8,6 +8,7 @@ data, checks every id it cites.
 
 from __future__ import annotations
 
+import difflib
 import functools
 import json
 from collections.abc import Mapping
@@ -44,7 +45,28 @@ BOONS: tuple[Boon, ...] = get_args(Boon)
 """Every boon, in the order tables show them."""
 
 STACKING_BOONS: frozenset[Boon] = frozenset({"might", "stability"})
-"""Boons whose intensity stacks; the table gives a sustained stack estimate for them."""
+"""Boons whose intensity stacks: Elite Insights gives them in average stacks, not percent."""
+
+Function = Literal["healer", "stability", "boons", "strip", "damage"]
+"""What a member does for its party and squad; an archetype has one or two."""
+
+FUNCTIONS: tuple[Function, ...] = get_args(Function)
+"""Every function, supports first."""
+
+FUNCTION_NAMES: Mapping[Function, str] = {
+    "healer": "healer",
+    "stability": "stability anchor",
+    "boons": "boon support",
+    "strip": "strip",
+    "damage": "damage",
+}
+"""How a commander names each function."""
+
+SUPPORT_FUNCTIONS: frozenset[Function] = frozenset({"healer", "stability", "boons"})
+"""Functions that make a member one of its party's supports."""
+
+OFFENSIVE_FUNCTIONS: frozenset[Function] = frozenset({"strip", "damage"})
+"""Functions that make a member one of its party's damage or strip members."""
 
 PartyCapability = Literal["healing", "barrier", "cleanse"]
 """Support a member gives its own party, rated 0-3."""
@@ -72,6 +94,17 @@ Tier = Annotated[int, Field(ge=0, le=3)]
 
 ArchetypeId = Annotated[str, Field(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length=64)]
 """A stable archetype id such as ``firebrand-stab``."""
+
+ArchetypeRef = Annotated[
+    str,
+    Field(
+        pattern=r"^[A-Za-z0-9]+([- ][A-Za-z0-9]+)*$",
+        max_length=64,
+        examples=["firebrand-stab", "Firebrand", "Necromancer"],
+    ),
+]
+"""An archetype id, or an elite specialization or core profession name as Elite Insights writes
+it (case-insensitive), which stands for that specialization's default archetype."""
 
 
 class RolesError(Gw2WvwError, ValueError):
@@ -104,10 +137,8 @@ class Citation(_Model):
 
 
 class BoonSource(_Model):
-    """Why an archetype gives its party a boon, and how much where it stacks."""
+    """Why an archetype gives its party a boon (how much is in the figures table)."""
 
-    stacks: float | None = Field(default=None, ge=0, le=25)
-    """For might and stability: sustained stacks on the party (an editorial estimate)."""
     sources: tuple[Citation, ...] = ()
     wvw_duration_s: dict[str, float] = Field(default_factory=dict)
     """WvW durations where they differ from PvE, by skill or trait name."""
@@ -160,7 +191,7 @@ class ExampleBuild(_Model):
 
 
 class Archetype(_Model):
-    """A WvW archetype: a specialization played in one role."""
+    """A WvW archetype: a specialization played in one role, with the functions it fills."""
 
     id: ArchetypeId
     name: str
@@ -168,6 +199,8 @@ class Archetype(_Model):
     specialization: int = Field(ge=1)
     """The elite specialization (or the core line that defines the build)."""
     role: Role
+    functions: tuple[Function, ...] = Field(min_length=1, max_length=2)
+    """What the archetype does in a party: one function, or two (e.g. healer and stability)."""
     summary: str
     confidence: Confidence
     party: PartyGives
@@ -176,21 +209,71 @@ class Archetype(_Model):
     example: ExampleBuild
     sources: tuple[str, ...] = ()
 
+    @model_validator(mode="after")
+    def _distinct_functions(self) -> Archetype:
+        if len(set(self.functions)) != len(self.functions):
+            raise ValueError(f"{self.id} lists a function twice")
+        return self
+
     def gives(self, boon: Boon) -> bool:
-        """Whether the archetype gives ``boon`` to its party."""
+        """Whether the sources say the archetype gives ``boon`` to its party in WvW."""
         return boon in self.party.boons
 
-    def stacks(self, boon: Boon) -> float:
-        """Sustained stacks of a stacking boon (0 when not given); 1 for any other boon given."""
-        source = self.party.boons.get(boon)
-        if source is None:
-            return 0.0
-        return source.stacks if source.stacks is not None else 1.0
+    def fills(self, function: Function) -> bool:
+        """Whether the archetype can fill ``function`` in a party."""
+        return function in self.functions
+
+    @property
+    def support(self) -> bool:
+        """Whether the archetype is one of its party's supports (healer, anchor, boons)."""
+        return any(f in SUPPORT_FUNCTIONS for f in self.functions)
+
+    @property
+    def offensive(self) -> bool:
+        """Whether the archetype counts as one of its party's damage or strip members."""
+        return any(f in OFFENSIVE_FUNCTIONS for f in self.functions)
 
     def capability(self, name: PartyCapability | SquadCapability) -> int:
         """The 0-3 rating of a party or squad capability."""
         rating: Rating = getattr(self.party if name in PARTY_CAPABILITIES else self.squad, name)
         return rating.tier
+
+
+class SpecializationEntry(_Model):
+    """What a specialization name (as Elite Insights writes it) stands for in a squad."""
+
+    default: ArchetypeId | None = None
+    """The archetype a player who names only the specialization plays."""
+    no_squad_role: str | None = None
+    """Why the specialization has no WvW squad role (instead of a default)."""
+
+    @model_validator(mode="after")
+    def _one(self) -> SpecializationEntry:
+        if (self.default is None) == (self.no_squad_role is None):
+            raise ValueError("give either default or no_squad_role")
+        return self
+
+
+class ArchetypeNotFound(Gw2WvwError, LookupError):
+    """A name is neither an archetype id nor a specialization of the roles table.
+
+    ``matches`` lists the closest names, best first; ``reason`` is set when the name is a
+    specialization that has no WvW squad role.
+    """
+
+    def __init__(self, name: str, matches: tuple[str, ...] = (), reason: str | None = None):
+        if reason is not None:
+            message = f"{name} has no WvW squad role: {reason}"
+        else:
+            hint = f"; did you mean {', '.join(matches)}?" if matches else ""
+            message = f"no archetype or specialization named {name!r}{hint}"
+        super().__init__(message)
+        self.name = name
+        self.matches = matches
+        self.reason = reason
+
+    def __str__(self) -> str:
+        return str(self.args[0])
 
 
 def _problem(
@@ -203,18 +286,20 @@ def _problem(
 
 
 class RolesTable(_Model):
-    """A roles table: format version, what it is based on, and its archetypes."""
+    """A roles table: format version, its archetypes, and what each specialization name means."""
 
     model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
 
     schema_: str | None = Field(default=None, alias="$schema")
     """The JSON Schema the file names for editors (``./roles.schema.json`` in the bundle)."""
-    version: Literal[1] = 1
+    version: Literal[2] = 2
     description: str = ""
     archetypes: tuple[Archetype, ...] = Field(min_length=1)
+    specializations: dict[str, SpecializationEntry] = Field(default_factory=dict)
+    """Elite specialization and core profession names (as Elite Insights writes them)."""
 
     @model_validator(mode="after")
-    def _unique_ids(self) -> RolesTable:
+    def _consistent(self) -> RolesTable:
         problems: list[InitErrorDetails] = []
         seen: set[str] = set()
         for index, archetype in enumerate(self.archetypes):
@@ -228,16 +313,31 @@ class RolesTable(_Model):
                     )
                 )
             seen.add(archetype.id)
-            for boon, source in archetype.party.boons.items():
-                where = ("archetypes", index, "party", "boons", boon, "stacks")
-                if boon in STACKING_BOONS and source.stacks is None:
-                    problems.append(
-                        _problem(where, "{boon} needs a stack estimate", None, boon=boon)
+        names: set[str] = set()
+        for name, entry in self.specializations.items():
+            if name.casefold() in names:
+                problems.append(
+                    _problem(("specializations", name), "'{name}' appears twice", name, name=name)
+                )
+            names.add(name.casefold())
+            if name.casefold() in seen:
+                problems.append(
+                    _problem(
+                        ("specializations", name),
+                        "'{name}' is also an archetype id",
+                        name,
+                        name=name,
                     )
-                if boon not in STACKING_BOONS and source.stacks is not None:
-                    problems.append(
-                        _problem(where, "{boon} does not stack", source.stacks, boon=boon)
+                )
+            if entry.default is not None and entry.default not in seen:
+                problems.append(
+                    _problem(
+                        ("specializations", name, "default"),
+                        "no archetype '{id}'",
+                        entry.default,
+                        id=entry.default,
                     )
+                )
         if problems:
             # A ValidationError keeps each problem at its own path; a ValueError raised here
             # would put every one of them at the root of the table.
@@ -248,6 +348,56 @@ class RolesTable(_Model):
     def by_id(self) -> Mapping[str, Archetype]:
         """Archetypes by id."""
         return {a.id: a for a in self.archetypes}
+
+    @functools.cached_property
+    def _names(self) -> Mapping[str, tuple[str, SpecializationEntry | None]]:
+        """Every name a caller may use, casefolded: (how the table spells it, its entry)."""
+        names: dict[str, tuple[str, SpecializationEntry | None]] = {
+            a.id.casefold(): (a.id, None) for a in self.archetypes
+        }
+        for name, entry in self.specializations.items():
+            names[name.casefold()] = (name, entry)
+        return names
+
+    def find(self, name: str) -> Archetype | None:
+        """The archetype an id or a specialization name stands for, case-insensitively.
+
+        A specialization name (``"Firebrand"``, ``"necromancer"``) gives its default archetype.
+        None when nothing matches or the specialization has no squad role.
+        """
+        try:
+            return self.resolve(name)
+        except ArchetypeNotFound:
+            return None
+
+    def resolve(self, name: str) -> Archetype:
+        """Like :meth:`find`, but raises :class:`ArchetypeNotFound` with the closest names."""
+        found = self._names.get(name.strip().casefold())
+        if found is None:
+            close = difflib.get_close_matches(name.strip().casefold(), self._names, n=3)
+            raise ArchetypeNotFound(name, tuple(self._names[c][0] for c in close))
+        spelled, entry = found
+        if entry is None:
+            return self.by_id[spelled]
+        if entry.default is None:
+            raise ArchetypeNotFound(spelled, reason=entry.no_squad_role)
+        return self.by_id[entry.default]
+
+    def of_specialization(self, name: str) -> tuple[Archetype, ...]:
+        """Every archetype of the specialization a name stands for (its default first)."""
+        default = self.find(name)
+        if default is None:
+            return ()
+        return (
+            default,
+            *(
+                a
+                for a in self.archetypes
+                if a.specialization == default.specialization
+                and a.profession == default.profession
+                and a is not default
+            ),
+        )
 
     def __getitem__(self, archetype_id: str) -> Archetype:
         return self.by_id[archetype_id]
@@ -380,6 +530,37 @@ def check_roles(table: RolesTable, data: GameData) -> list[tuple[str, str]]:
             problem = _citation_problem(citation, archetype, build, data)
             if problem is not None:
                 problems.append((where, problem))
+    problems += _specialization_problems(table, data)
+    return problems
+
+
+def _specialization_problems(table: RolesTable, data: GameData) -> list[tuple[str, str]]:
+    """Names of the specializations map that the game does not have, or point elsewhere."""
+    problems: list[tuple[str, str]] = []
+    for name, entry in table.specializations.items():
+        where = f"/specializations/{_pointer((name,))[1:]}"
+        spec = data.specialization_named(name)
+        profession = data.professions.get(name)
+        if spec is not None and spec.elite:
+            wanted, elite = spec.profession, spec.id
+        elif profession is not None:
+            wanted, elite = profession.name, None
+        else:
+            problems.append(
+                (where, f"{name!r} is neither an elite specialization nor a profession")
+            )
+            continue
+        archetype = table.by_id.get(entry.default or "")
+        if archetype is None:
+            continue
+        line = data.specializations.get(archetype.specialization)
+        plays = (
+            archetype.specialization == elite
+            if elite is not None
+            else archetype.profession == wanted and line is not None and not line.elite
+        )
+        if archetype.profession != wanted or not plays:
+            problems.append((f"{where}/default", f"{archetype.id} is not a {name} archetype"))
     return problems
 
 

@@ -14,12 +14,18 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
-import highspy
-import numpy as np
+from gw2wvw._extras import requires
+
+with requires("squad", "gw2wvw.squad's solver"):
+    import highspy
+    import numpy as np
 
 Status = Literal["optimal", "feasible", "infeasible", "no_solution"]
 """optimal: proven; feasible: a solution without proof (time limit); infeasible: none exists;
 no_solution: the time limit came before any solution."""
+
+REL_GAP = 1e-4
+"""The relative gap at which a plan counts as proven optimal: 0.01 points of a score of 100."""
 
 _banner_lock = threading.Lock()
 _banner_shown = False
@@ -53,6 +59,8 @@ class Result:
     bound: float | None
     gap: float | None
     seconds: float
+    duals: list[float] = field(default_factory=list)
+    """Row duals of a linear program (empty for a mixed-integer one)."""
 
 
 @dataclass
@@ -64,6 +72,8 @@ class LinearModel:
     cost: list[float] = field(default_factory=list)
     integer: list[bool] = field(default_factory=list)
     rows: list[tuple[float, float, dict[int, float]]] = field(default_factory=list)
+    constant: float = 0.0
+    """Added to the objective (the solver only sees the columns' costs)."""
 
     def column(self, lower: float, upper: float, cost: float = 0.0, integer: bool = False) -> int:
         """Add a variable; returns its index."""
@@ -85,26 +95,52 @@ class LinearModel:
             merged[col] = merged.get(col, 0.0) + coef
         self.rows.append((lower, upper, {c: v for c, v in merged.items() if v != 0}))
 
-    def solve(self, time_limit: float) -> Result:
-        """Maximise the cost under the rows, deterministically, within ``time_limit`` seconds."""
+    def solve(
+        self,
+        time_limit: float,
+        cancel: threading.Event | None = None,
+        *,
+        relax: bool = False,
+        gap: float = REL_GAP,
+        first: bool = False,
+    ) -> Result:
+        """Maximise the cost under the rows, deterministically, within ``time_limit`` seconds.
+
+        Setting ``cancel`` from another thread stops the search as the time limit would.
+        ``relax`` drops integrality (the result then carries row duals); ``gap`` is the relative
+        gap at which a mixed-integer solution counts as optimal; ``first`` stops at the first
+        solution found (for a program whose rows already say what is good enough).
+        """
         highs = _new_highs()
+        if cancel is not None:
+
+            def interrupt(event: highspy.HighsCallbackEvent) -> None:
+                if cancel.is_set():
+                    event.interrupt()
+
+            highs.cbMipInterrupt += interrupt
+            highs.cbSimplexInterrupt += interrupt
         for name, value in (
             ("output_flag", False),
-            ("time_limit", float(time_limit)),
-            ("mip_rel_gap", 0.0),
+            ("time_limit", max(float(time_limit), 1e-3)),
+            ("mip_rel_gap", gap),
             ("mip_abs_gap", 1e-7),
             ("random_seed", 0),
             ("threads", 1),
         ):
             highs.setOptionValue(name, value)
+        if first:
+            highs.setOptionValue("mip_max_improving_sols", 1)
         n = len(self.lower)
         highs.addVars(n, np.array(self.lower), np.array(self.upper))
         highs.changeColsCost(n, np.arange(n, dtype=np.int32), np.array(self.cost))
-        kinds = [
-            highspy.HighsVarType.kInteger if i else highspy.HighsVarType.kContinuous
-            for i in self.integer
-        ]
-        highs.changeColsIntegrality(n, np.arange(n, dtype=np.int32), np.array(kinds))
+        integer = any(self.integer) and not relax
+        if integer:
+            kinds = [
+                highspy.HighsVarType.kInteger if i else highspy.HighsVarType.kContinuous
+                for i in self.integer
+            ]
+            highs.changeColsIntegrality(n, np.arange(n, dtype=np.int32), np.array(kinds))
         starts: list[int] = []
         indices: list[int] = []
         values: list[float] = []
@@ -131,10 +167,13 @@ class LinearModel:
         has_solution = info.primal_solution_status == 2  # kSolutionStatusFeasible
         if not has_solution:
             return Result("no_solution", [], None, None, None, seconds)
-        optimal = status == highspy.HighsModelStatus.kOptimal
-        values = [float(v) for v in highs.getSolution().col_value]
-        objective = float(info.objective_function_value)
-        bound = float(info.mip_dual_bound) if any(self.integer) else objective
+        optimal = status == highspy.HighsModelStatus.kOptimal or (
+            first and status == highspy.HighsModelStatus.kSolutionLimit
+        )
+        solution = highs.getSolution()
+        values = [float(v) for v in solution.col_value]
+        objective = float(info.objective_function_value) + self.constant
+        bound = (float(info.mip_dual_bound) + self.constant) if integer else objective
         return Result(
             "optimal" if optimal else "feasible",
             values,
@@ -142,4 +181,5 @@ class LinearModel:
             bound,
             0.0 if optimal else float(info.mip_gap),
             seconds,
+            [] if integer else [float(d) for d in solution.row_dual],
         )

@@ -12,6 +12,7 @@ from sqlalchemy import ColumnElement, Select, delete, exists, insert, or_, selec
 
 from gw2wvw.builds import Build
 from gw2wvw.squad import Composition, CompositionError, Evaluation, Member, evaluate
+from gw2wvw.squad.roles import ArchetypeNotFound
 from gw2wvw.squad.targets import MODES, Targets
 from gw2wvw.store.base import Repository, Transaction, require_user
 from gw2wvw.store.errors import (
@@ -195,7 +196,12 @@ class CompositionRepository(Repository):
                 "party": p,
                 "position": m,
                 "player": member.player,
-                "archetype": member.archetype,
+                # Stored as the archetype's id, whatever name the caller used for it.
+                "archetype": (
+                    self.store.roles.resolve(member.archetype).id
+                    if member.archetype is not None
+                    else None
+                ),
                 "build_id": member.build_id,
                 "role": member.role,
                 "commander": member.commander,
@@ -321,11 +327,17 @@ class CompositionRepository(Repository):
         if query.mode is not None:
             statement = statement.where(CompositionRow.mode == _mode(query.mode))
         if query.archetype is not None:
+            try:
+                archetype = self.store.roles.resolve(query.archetype).id
+            except ArchetypeNotFound as error:
+                raise ValidationFailed(
+                    [ErrorDetail("/archetype", "unknown_archetype", str(error))]
+                ) from error
             statement = statement.where(
                 exists(
                     select(1).where(
                         CompositionMember.composition_id == CompositionRow.id,
-                        CompositionMember.archetype == query.archetype,
+                        CompositionMember.archetype == archetype,
                     )
                 )
             )

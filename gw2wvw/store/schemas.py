@@ -19,7 +19,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from gw2wvw.builds import Build
-from gw2wvw.squad.roles import ArchetypeId, Role
+from gw2wvw.squad.roles import ArchetypeRef, Role
 from gw2wvw.squad.targets import Mode, Targets
 from gw2wvw.text import Line, Paragraph
 
@@ -258,7 +258,8 @@ class MemberIn(_In):
     """A composition member: an archetype, or a stored build with the role it plays."""
 
     player: Line | None = Field(default=None, min_length=1, max_length=64)
-    archetype: ArchetypeId | None = None
+    archetype: ArchetypeRef | None = None
+    """An archetype id, or a specialization name for its default archetype."""
     build_id: uuid.UUID | None = None
     role: Role | None = None
     commander: StrictBool = False
@@ -391,7 +392,8 @@ class CompositionQuery(_Query):
         description="A mode in any case: zerg, guild_raid, havoc, roaming or custom.",
         examples=["zerg"],
     )
-    archetype: ArchetypeId | None = None
+    archetype: ArchetypeRef | None = None
+    """An archetype id or a specialization name (its default archetype)."""
 
 
 class Page(_Out, Generic[T]):

@@ -129,7 +129,6 @@ async def test_invalid_compositions_are_refused_with_paths(
     app: FastAPI, client: httpx.AsyncClient, alice: Account, bob: Account
 ) -> None:
     theirs_private = await create_build(client, bob)
-    renegade = await create_build(client, alice, RENEGADE)
     missing = str(uuid.uuid4())
     cases: list[tuple[Any, list[str], str]] = [
         ({"name": "c"}, ["/body/parties"], "missing"),
@@ -156,9 +155,9 @@ async def test_invalid_compositions_are_refused_with_paths(
             "unknown_build",
         ),
         (
-            payload("c", [{"build_id": renegade["id"], "role": "damage"}]),
-            ["/body/parties/0/members/0/build_id"],
-            "no_matching_archetype",
+            payload("c", [arch("Firebrnd")]),
+            ["/body/parties/0/members/0/archetype"],
+            "unknown_archetype",
         ),
     ]
     for body, paths, code in cases:
@@ -184,7 +183,7 @@ async def test_invalid_compositions_are_refused_with_paths(
     assert problem["errors"][0]["path"] == "/body/parties/0/members"
     assert problem["errors"][0]["code"] == "too_long"
     assert (await client.get("/v1/compositions", headers=alice.headers)).json()["items"] == []
-    assert [e.type for e in await store_of(app).outbox.list()] == ["build.created"] * 2
+    assert [e.type for e in await store_of(app).outbox.list()] == ["build.created"]
 
 
 async def test_writes_need_a_token(client: httpx.AsyncClient, alice: Account) -> None:
@@ -526,8 +525,8 @@ async def test_evaluation_reports_coverage_and_revalidates(
     assert len(evaluation.parties) == 1
     assert evaluation.parties[0].members == 3
     assert 0 < evaluation.score <= 100
-    stability = evaluation.parties[0].details["stability"]
-    assert ("Ann", STAB) in [(p.player, p.archetype) for p in stability.providers]
+    stability = evaluation.parties[0].boons["stability"]
+    assert ("Ann", STAB) in [(c.player, c.archetype) for c in stability.contributions]
 
     # A rename keeps the evaluation, and its ETag, as they were.
     await client.patch(
@@ -571,8 +570,8 @@ async def test_evaluation_follows_the_builds_it_uses(
     # Bob sees what the member plays, never the private build behind it.
     assert build["id"] not in before.text
     assert FIREBRAND not in before.text
-    stability = before.json()["parties"][0]["details"]["stability"]
-    assert [p["archetype"] for p in stability["providers"]] == [STAB]
+    stability = before.json()["parties"][0]["boons"]["stability"]
+    assert [c["archetype"] for c in stability["contributions"]] == [STAB]
     assert (await client.get(detail)).headers["etag"] == 'W/"v1"'
 
     rebuilt = await client.patch(
@@ -587,9 +586,8 @@ async def test_evaluation_follows_the_builds_it_uses(
     assert after.status_code == 200
     assert after.headers["etag"] != before.headers["etag"]
     assert after.json()["score"] != before.json()["score"]
-    assert "stability" not in {
-        name for name, covered in after.json()["parties"][0]["coverage"].items() if covered
-    }
+    # The build is a Scourge now: the party has no stability anchor any more.
+    assert "stability" not in after.json()["parties"][0]["functions"]
 
 
 async def test_evaluation_of_an_unknown_or_malformed_id(
@@ -628,19 +626,17 @@ async def test_others_cannot_pin_your_build_nor_learn_of_their_compositions(
     where = f"/v1/compositions/{theirs['id']}"
     assert (await client.get(where, headers=bob.headers)).status_code == 200  # cached
 
-    # A change to a build no archetype matches: Bob's member keeps the one it played.
+    # A change to another specialization: Bob's member plays what the build now plays (every
+    # build plays some archetype of the bundled table; a narrower table's snapshot is the
+    # store's test), and nothing of Bob's composition shows in Alice's answer.
     changed = await client.patch(
         f"/v1/builds/{build.id}", headers=alice.headers, json={"chat_code": RENEGADE}
     )
     assert changed.status_code == 200, changed.text
     assert theirs["id"] not in changed.text
-    after = await client.get(where, headers=bob.headers)
-    (member,) = after.json()["parties"][0]["members"]
-    assert (member["archetype"], member["build_id"], after.json()["version"]) == (
-        "firebrand-stab",
-        None,
-        2,
-    )
+    after = await client.get(f"{where}/evaluation", headers=bob.headers)
+    functions = after.json()["parties"][0]["functions"]
+    assert functions == {"damage": [1]}  # the Renegade, no longer a stability anchor
 
     # And a build goes when Alice deletes it, whoever used it.
     strip = await store_of(app).builds.create(

@@ -219,9 +219,14 @@ async def test_roles_table(client: httpx.AsyncClient) -> None:
     assert response.status_code == 200
     assert response.headers["cache-control"] == "public, max-age=600"
     body = response.json()
-    assert set(body) == {"version", "description", "archetypes"}
+    assert set(body) == {"version", "description", "specializations", "archetypes"}
     assert [a["id"] for a in body["archetypes"]] == [a.id for a in ROLES.archetypes]
-    assert len(body["archetypes"]) == 34
+    assert len(body["archetypes"]) == 48
+    assert body["specializations"]["Firebrand"] == {
+        "default": "firebrand-stab",
+        "no_squad_role": None,
+    }
+    assert len(body["specializations"]) == 45
 
 
 async def test_one_archetype(client: httpx.AsyncClient) -> None:

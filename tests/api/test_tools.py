@@ -19,7 +19,7 @@ from gw2wvw.builds import Build
 from gw2wvw.builds.view import describe
 from gw2wvw.cli.squad import plan_json
 from gw2wvw.settings import Settings
-from gw2wvw.squad import DEFAULT_TARGETS, SquadPlan, SquadRequest, build_squad
+from gw2wvw.squad import BOONS, DEFAULT_TARGETS, SquadPlan, SquadRequest, build_squad, load_roles
 from gw2wvw.store import CompositionQuery
 from tests.api.conftest import (
     BAD_PET,
@@ -34,6 +34,7 @@ from tests.api.conftest import (
 from tests.fixtures import known_codes
 
 DATA = gamedata.load()
+ROLES = load_roles()
 
 ZERG = [
     ["firebrand-stab", "druid-heal", "chronomancer-boon", "berserker-damage", "reaper-damage"],
@@ -216,28 +217,45 @@ async def test_validate_refuses_unusable_input(
 # -- evaluate -----------------------------------------------------------------------------------
 
 
-async def test_evaluate_reports_coverage_per_party(client: httpx.AsyncClient) -> None:
+async def test_evaluate_reports_every_partys_predicted_boons(client: httpx.AsyncClient) -> None:
     response = await client.post("/v1/tools/evaluate", json={"composition": _composition(ZERG)})
 
     assert response.status_code == 200
     body = response.json()
     assert [p["members"] for p in body["parties"]] == [5, 4]
-    assert body["parties"][0]["coverage"]["stability"] is True
+    first, second = body["parties"]
+    assert "stability" in first["functions"]
+    assert second["missing"] == ["stability anchor"]
+    assert set(first["boons"]) == set(BOONS)  # every boon, in Elite Insights units
+    assert first["boons"]["stability"]["unit"] == "stacks"
+    assert first["boons"]["quickness"]["unit"] == "% uptime"
+    assert first["boons"]["stability"]["predicted"] > second["boons"]["stability"]["predicted"]
     codes = {(f["code"], f["party"]) for f in body["findings"]}
-    assert ("missing_stability", 2) in codes
-    assert ("free_slots", 2) in codes
+    assert ("rule_stability", 2) in codes
     assert 0 < body["score"] < 100
 
 
+async def test_evaluate_takes_specialization_names(client: httpx.AsyncClient) -> None:
+    by_id = await client.post("/v1/tools/evaluate", json={"composition": _composition(ZERG)})
+    names = [[ROLES[a].name.split(" (")[0] for a in party] for party in ZERG]
+    names[0][0] = "firebrand"  # any case; a specialization stands for its default archetype
+    by_name = await client.post("/v1/tools/evaluate", json={"composition": _composition(names)})
+
+    assert by_name.status_code == 200, by_name.text
+    assert by_name.json() == by_id.json()
+
+
 async def test_evaluate_with_targets_replaces_the_modes(client: httpx.AsyncClient) -> None:
-    targets = {"party": {"stability": {"weight": 1, "minimum": 1}}, "squad": {}}
+    targets = {"party": {"stability": {"weight": 1, "target": 0.5}}, "squad": {}}
     payload = {"composition": _composition([ZERG[0]]), "targets": targets}
 
     response = await client.post("/v1/tools/evaluate", json=payload)
 
     body = response.json()
-    assert body["score"] == 100
     assert [part["name"] for part in body["parts"]] == ["party stability"]
+    # With the Firebrand's stability the only goal, the party reaches it.
+    assert body["parties"][0]["boons"]["stability"]["achieved"] == 1
+    assert body["score"] == 100
 
 
 async def test_evaluate_names_unknown_archetypes_by_path(client: httpx.AsyncClient) -> None:
@@ -257,16 +275,29 @@ async def test_evaluate_names_unknown_archetypes_by_path(client: httpx.AsyncClie
     assert {e["code"] for e in body["errors"]} == {"unknown_archetype"}
 
 
-async def test_evaluate_a_build_that_matches_no_archetype(client: httpx.AsyncClient) -> None:
+async def test_evaluate_a_build_plays_its_specialization(client: httpx.AsyncClient) -> None:
     renegade = Build.from_chat_code(RENEGADE, DATA).model_dump(mode="json")
     composition = {"parties": [{"members": [{"build": renegade, "role": "boon-support"}]}]}
 
     response = await client.post("/v1/tools/evaluate", json={"composition": composition})
 
+    assert response.status_code == 200, response.text
+    cleanses = response.json()["parties"][0]["metrics"]["cleanses"]["contributions"]
+    assert [c["archetype"] for c in cleanses] == ["renegade-damage"]
+
+
+async def test_evaluate_names_close_matches_of_an_unknown_name(client: httpx.AsyncClient) -> None:
+    composition = _composition([["Firebrnd"]])
+
+    response = await client.post("/v1/tools/evaluate", json={"composition": composition})
+
     body = assert_problem(
-        response, 422, "validation_failed", paths=["/body/composition/parties/0/members/0/build"]
+        response,
+        422,
+        "validation_failed",
+        paths=["/body/composition/parties/0/members/0/archetype"],
     )
-    assert body["errors"][0]["code"] == "no_matching_archetype"
+    assert "did you mean Firebrand" in body["errors"][0]["message"]
 
 
 async def test_evaluate_refuses_a_party_of_six(client: httpx.AsyncClient) -> None:
@@ -296,7 +327,8 @@ async def test_build_a_zerg_of_ten_covers_every_party(client: httpx.AsyncClient)
     assert "composition" not in body
     assert [len(party) for party in body["parties"]] == [5, 5]
     for party in body["evaluation"]["parties"]:
-        assert party["coverage"]["stability"], party
+        assert {"healer", "stability"} <= set(party["functions"]), party
+        assert party["missing"] == []
     member = body["parties"][0][0]
     assert set(member) >= {"player", "archetype", "profession", "specialization", "chat_code"}
     expected = plan_json(build_squad(SquadRequest(size=10, mode="zerg")))
@@ -462,7 +494,7 @@ async def test_save_with_weights_stores_the_targets_it_was_built_for(
     read = stored.json()
     assert read["mode"] == "custom"
     assert read["targets"]["squad"]["damage"]["weight"] == 40
-    assert read["targets"]["party"]["stability"]["weight"] == 20
+    assert read["targets"]["party"]["stability"]["weight"] == 25  # the zerg's, unchanged
 
 
 async def test_save_needs_a_signed_in_user(client: httpx.AsyncClient) -> None:

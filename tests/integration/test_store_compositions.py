@@ -4,7 +4,9 @@ paging, evaluation and events."""
 from __future__ import annotations
 
 import asyncio
+import json
 import uuid
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -12,7 +14,8 @@ from pydantic import ValidationError as PydanticError
 
 from gw2wvw.builds import Build
 from gw2wvw.gamedata import GameData
-from gw2wvw.squad import Targets, load_roles
+from gw2wvw.squad import RolesTable, Targets, load_roles
+from gw2wvw.squad.roles import bundled_roles_text, parse_roles
 from gw2wvw.store import (
     ANONYMOUS,
     Actor,
@@ -33,6 +36,7 @@ from gw2wvw.store import (
     Unauthenticated,
     ValidationFailed,
     VersionConflict,
+    open_store,
 )
 from gw2wvw.store.pagination import encode_cursor
 
@@ -49,7 +53,7 @@ DAMAGE = "berserker-damage"
 STRIP = "scourge-strip"
 HEALER = "scrapper-heal-superspeed"
 STAB_ONLY = Targets.model_validate(
-    {"party": {"stability": {"weight": 1, "minimum": 2}}, "squad": {}}
+    {"party": {"stability": {"weight": 1, "target": 2}}, "squad": {}}
 )
 
 
@@ -217,7 +221,30 @@ def test_a_member_is_an_archetype_or_a_build_with_a_role(
         MemberIn.model_validate(member)
 
 
-async def test_a_build_that_matches_no_archetype_is_refused(store: Store, alice: Actor) -> None:
+def _without_revenant_damage() -> RolesTable:
+    """The bundled roles table less the archetypes a Renegade build plays, so that such a
+    build matches none (every build matches one of the bundled table)."""
+    document = json.loads(bundled_roles_text())
+    gone = {"renegade-damage", "revenant-core"}
+    document["archetypes"] = [a for a in document["archetypes"] if a["id"] not in gone]
+    document["specializations"] = {
+        name: entry
+        for name, entry in document["specializations"].items()
+        if entry.get("default") not in gone
+    }
+    return parse_roles(document)
+
+
+@pytest.fixture
+async def narrow(database_url: str, store: Store) -> AsyncIterator[Store]:
+    """The test's database, with a roles table in which a Renegade build plays nothing."""
+    del store  # only for its emptied database
+    async with open_store(database_url, roles=_without_revenant_damage()) as opened:
+        yield opened
+
+
+async def test_a_build_that_matches_no_archetype_is_refused(narrow: Store, alice: Actor) -> None:
+    store = narrow
     renegade = await store.builds.create(alice, build_of(RENEGADE))
     with pytest.raises(ValidationFailed) as caught:
         await store.compositions.create(
@@ -661,19 +688,26 @@ async def test_composition_and_evaluate_use_the_stored_builds(
     assert (hidden.build, hidden.archetype, hidden.player) == (None, STAB, "Ann")
     # Yet whoever sees the composition may evaluate it.
     evaluation = await store.compositions.evaluate(ANONYMOUS, created.id)
-    assert [p.coverage["stability"] for p in evaluation.parties] == [True, False]
-    providers = evaluation.parties[0].details["stability"].providers
-    assert [(p.member, p.archetype, p.player) for p in providers] == [(1, STAB, "Ann")]
+    assert ["stability" in p.functions for p in evaluation.parties] == [True, False]
+    given = evaluation.parties[0].boons["stability"].contributions
+    assert [(c.member, c.archetype, c.player) for c in given] == [(1, STAB, "Ann")]
 
     only_stab = await store.compositions.evaluate(alice, created.id, STAB_ONLY)
-    assert set(only_stab.parties[0].coverage) == {"stability"}
-    assert only_stab.score == pytest.approx(50.0)
+    assert [part.name for part in only_stab.parts] == ["party stability"]
+    # With stability the only goal, the score is its achievement, party by party by members.
+    achieved = [p.boons["stability"].achieved for p in only_stab.parties]
+    assert achieved[0] > achieved[1]  # the Firebrand's party has more of it
+    expected = (
+        100 * sum(a * p.members for a, p in zip(achieved, only_stab.parties, strict=True)) / 4
+    )
+    assert only_stab.score == pytest.approx(expected, abs=0.01)
 
     # Stored targets are the default for evaluation.
     await store.compositions.update(
         alice, created.id, CompositionPatch(mode="custom", targets=STAB_ONLY)
     )
-    assert (await store.compositions.evaluate(alice, created.id)).score == pytest.approx(50.0)
+    stored = await store.compositions.evaluate(alice, created.id)
+    assert stored.score == pytest.approx(expected, abs=0.01)
 
 
 async def test_the_events_commit_with_the_change_and_not_without_it(
@@ -715,8 +749,9 @@ async def test_the_events_commit_with_the_change_and_not_without_it(
 
 
 async def test_a_used_build_cannot_change_into_one_that_plays_nothing(
-    store: Store, alice: Actor
+    narrow: Store, alice: Actor
 ) -> None:
+    store = narrow
     fb = await store.builds.create(alice, build_of())
     await store.compositions.create(alice, new("c", [built(fb, "stab-support")]))
     with pytest.raises(Conflict, match="matches no archetype"):
@@ -738,7 +773,7 @@ async def test_a_build_made_private_later_does_not_lock_others_compositions(
     renamed = await store.compositions.update(alice, created.id, CompositionPatch(name="renamed"))
     assert renamed.parties == created.parties
     evaluation = await store.compositions.evaluate(alice, created.id)
-    assert evaluation.parties[0].coverage["stability"] is True
+    assert "stability" in evaluation.parties[0].functions
     # Nobody but bob sees his build's content any more; the member shows what it plays.
     member = (await store.compositions.composition(alice, created.id)).parties[0].members[0]
     assert (member.build, member.archetype) == (None, STAB)

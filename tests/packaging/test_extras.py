@@ -28,7 +28,8 @@ NEEDS_AN_EXTRA = {
     "import gw2wvw.events": "webhooks",
     "import gw2wvw.cli": "cli",
     "gw2wvw.build_squad": "squad",
-    "gw2wvw.evaluate": "squad",
+    "import gw2wvw.squad.solver": "squad",
+    "import gw2wvw.fights": "fights",
     "gw2wvw.open_store": "store",
 }
 """Statements that fail on the core alone, and the extra each error must name."""
@@ -41,9 +42,9 @@ USES = {
     "sync": "import gw2wvw.gamedata.sync",
     "webhooks": "import gw2wvw.events",
     "cli": "import gw2wvw.cli",
-    "fights": "import msgspec",
+    "fights": "import gw2wvw.fights",
 }
-"""What each extra makes work (the fights module itself is not written yet)."""
+"""What each extra makes work."""
 
 _REFUSALS = """
 import json, gw2wvw

@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from gw2wvw.gamedata import GameData, Profession
 from gw2wvw.gamedata.snapshot import ENDPOINTS
 from gw2wvw.squad import Archetype, RolesTable
-from gw2wvw.squad.roles import ArchetypeId
+from gw2wvw.squad.roles import ArchetypeId, SpecializationEntry
 from gw2wvw_api.http import Representation, content_etag, public, respond
 from gw2wvw_api.problems import ProblemError, ProblemException, problem_responses
 from gw2wvw_api.routes.common import CONDITIONAL_GET
@@ -123,6 +123,10 @@ class RolesRead(_Read):
 
     version: int
     description: str
+    specializations: dict[str, SpecializationEntry] = Field(
+        description="Each specialization name Elite Insights writes (the 36 elites and the nine "
+        "core professions) and the archetype it stands for where an archetype is asked for."
+    )
     archetypes: tuple[Archetype, ...]
 
 
@@ -384,7 +388,10 @@ async def get_roles(request: Request, catalog: CatalogDep) -> Response:
     def make() -> bytes:
         roles = catalog.roles
         read = RolesRead(
-            version=roles.version, description=roles.description, archetypes=roles.archetypes
+            version=roles.version,
+            description=roles.description,
+            specializations=roles.specializations,
+            archetypes=roles.archetypes,
         )
         return read.model_dump_json().encode()
 

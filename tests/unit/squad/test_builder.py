@@ -1,14 +1,16 @@
-"""The squad builder: optimality proved by brute force on small instances, and its constraints."""
+"""The squad builder: optimality proved by brute force on small instances, rosters given by
+specialization names, bench reasons, errors, and the asynchronous, cancellable solve."""
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import math
-import random
-from collections.abc import Sequence
+import re
+import time
+from collections.abc import Iterator, Sequence
 
 import pytest
-from pydantic import ValidationError
 
 from gw2wvw.squad import (
     Lock,
@@ -17,355 +19,655 @@ from gw2wvw.squad import (
     SquadPlan,
     SquadRequest,
     SquadRequestError,
-    Targets,
     build_squad,
-    load_roles,
+    build_squad_async,
 )
-from gw2wvw.squad.program import party_sizes
-from gw2wvw.squad.roles import Archetype
+from gw2wvw.squad.evaluation import evaluate_archetypes
+from gw2wvw.squad.program import Lineup, SquadProgram
+from gw2wvw.squad.targets import targets_for
+from tests.unit.squad.conftest import (
+    balanced_sizes,
+    healer_and_anchor,
+    make_program,
+    structure_problems,
+    within_shares,
+)
 
-# -- an independent scorer, written from the documented formula --------------------------------
+# Two lists of eight archetypes: conventional single-function ones, and one with dual functions
+# (a heal Firebrand that is healer and anchor, Troubadour boons and healer, Catalyst damage and
+# boons) and two archetypes of one specialization (Firebrand), so the specialization cap binds.
+PLAIN = (
+    "firebrand-stab",
+    "luminary-stab",
+    "tempest-heal",
+    "druid-heal",
+    "chronomancer-boon",
+    "spellbreaker-strip",
+    "scourge-strip",
+    "reaper-damage",
+)
+DUAL = (
+    "firebrand-heal",
+    "firebrand-stab",
+    "troubadour-support",
+    "catalyst-boon-damage",
+    "scrapper-heal-superspeed",
+    "herald-boon",
+    "ritualist-strip",
+    "dragonhunter-damage",
+)
 
 
-def amount(archetype: Archetype, requirement: str) -> float:
-    if requirement in ("healing", "barrier", "cleanse"):
-        return getattr(archetype.party, requirement).tier
-    source = archetype.party.boons.get(requirement)  # type: ignore[call-overload]
-    if source is None:
-        return 0.0
-    return source.stacks if source.stacks is not None else 1.0
-
-
-def score(parties: Sequence[Sequence[Archetype]], targets: Targets) -> float:
-    total_weight = sum(t.weight for t in targets.party.values()) + sum(
-        t.weight for t in targets.squad.values()
-    )
-    points = 0.0
-    for requirement, target in targets.party.items():
-        covered = [
-            min(1.0, sum(amount(a, requirement) for a in party) / target.minimum)
-            for party in parties
+def exact_score(program: SquadProgram, plan: SquadPlan) -> float:
+    """The program's score (plain numbers) of a plan's parties, with its preferences."""
+    index = {a.id: n for n, a in enumerate(program.archetypes)}
+    names = {p.name: n for n, p in enumerate(program.roster)}
+    lineup = Lineup(
+        [
+            [(names[m.player] if m.player is not None else None, index[m.archetype]) for m in party]
+            for party in plan.parties
         ]
-        points += 100 * target.weight / total_weight * sum(covered) / len(parties)
-    members = sum(len(p) for p in parties)
-    for capability, squad_target in targets.squad.items():
-        total = sum(getattr(a.squad, capability).tier for party in parties for a in party)
-        points += (
-            100
-            * squad_target.weight
-            / total_weight
-            * min(1.0, total / (squad_target.per_member * members))
-        )
-    return points
-
-
-def meets(parties: Sequence[Sequence[Archetype]], targets: Targets) -> bool:
-    return all(
-        sum(amount(a, r) for a in party) >= targets.party[r].minimum
-        for r in targets.required
-        for party in parties
     )
+    return program.objective(lineup)
 
 
-def best_by_size(roles: RolesTable, size: int, targets: Targets) -> float:
-    sizes = party_sizes(size)
-    best = -math.inf
-    choices = [list(itertools.combinations_with_replacement(roles.archetypes, s)) for s in sizes]
-    for parties in itertools.product(*choices):
-        if meets(parties, targets):
-            best = max(best, score(parties, targets))
-    return best
+# -- brute force over every squad of a size ----------------------------------------------------
 
 
-def best_by_roster(
-    roles: RolesTable,
-    roster: Sequence[RosterPlayer],
-    size: int,
-    targets: Targets,
-    preference_weight: float,
-    locks: dict[str, Lock],
-) -> float:
-    slots = min(size, len(roster))
-    sizes = party_sizes(slots)
-    best = -math.inf
-    options = []
-    for player in roster:
-        lock = locks.get(player.name)
-        allowed: list[str | None] = (
-            [lock.archetype] if lock and lock.archetype else list(player.archetypes)
-        )
-        if not (lock or player.commander):
-            allowed.append(None)
-        options.append(allowed)
-    for choice in itertools.product(*options):
-        playing = [(i, a) for i, a in enumerate(choice) if a is not None]
-        if len(playing) != slots:
+def best_by_size(ids: Sequence[str], size: int, mode: str) -> float | None:
+    """The best score over every squad of ``size`` from ``ids`` that meets the mode's structure
+    and shares (None when no squad does), by enumeration."""
+    program = make_program(SquadRequest(size=size, mode=mode, archetypes=tuple(ids)))
+    kinds = program.archetypes
+    sizes = balanced_sizes(size)
+    worth: dict[tuple[int, ...], float] = {}
+    templates: dict[int, list[tuple[int, ...]]] = {}
+    for n in set(sizes):
+        templates[n] = []
+        for party in itertools.combinations_with_replacement(range(len(kinds)), n):
+            if not structure_problems([kinds[a] for a in party], mode):
+                templates[n].append(party)
+                worth[party] = program.worth(party)
+    groups = [(n, sizes.count(n)) for n in sorted(set(sizes), reverse=True)]
+    best: float | None = None
+    choices = [itertools.combinations_with_replacement(templates[n], k) for n, k in groups]
+    for choice in itertools.product(*choices):
+        parties = [list(party) for group in choice for party in group]
+        squad = [[kinds[a] for a in party] for party in parties]
+        if mode != "roaming" and not within_shares(squad, size):
             continue
-        pref = sum(
-            preference_weight / slots * roster[i].preferences.get(a, 0.0) for i, a in playing
-        )
-        # Every split of the players into parties of the given sizes.
-        for order in itertools.permutations(range(slots)):
-            cuts = list(itertools.accumulate(sizes))
-            groups = [order[start:end] for start, end in zip([0, *cuts], cuts, strict=False)]
-            if any(list(g) != sorted(g) for g in groups):
-                continue
-            fine = True
-            for p, group in enumerate(groups):
-                for k in group:
-                    lock = locks.get(roster[playing[k][0]].name)
-                    if lock and lock.party is not None and lock.party != p + 1:
-                        fine = False
-            if not fine:
-                continue
-            parties = [[roles[playing[k][1]] for k in g] for g in groups]
-            if meets(parties, targets):
-                best = max(best, score(parties, targets) + pref)
+        points = sum(worth[tuple(p)] for p in parties) + program.squad_points(parties)
+        if best is None or points > best:
+            best = points
     return best
 
 
-def check_plan(plan: SquadPlan, size: int) -> None:
-    assert plan.status == "optimal"
-    assert [len(p) for p in plan.parties] == party_sizes(size)
-    assert plan.evaluation is not None
-    assert plan.objective == pytest.approx(plan.evaluation.score + plan.preference_points)
-
-
-# -- optimality --------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize("size", [1, 3, 5, 6, 8, 10])
-def test_size_requests_are_optimal(
-    tiny_roles: RolesTable, tiny_targets: Targets, size: int
-) -> None:
-    plan = build_squad(SquadRequest(size=size, targets=tiny_targets), tiny_roles)
-    check_plan(plan, size)
-    assert plan.objective == pytest.approx(best_by_size(tiny_roles, size, tiny_targets), abs=1e-6)
-
-
-def test_required_coverage_is_respected_and_optimal(
-    tiny_roles: RolesTable, tiny_targets: Targets
-) -> None:
-    targets = Targets.model_validate({**tiny_targets.model_dump(), "required": ["alacrity"]})
-    plan = build_squad(SquadRequest(size=7, targets=targets), tiny_roles)
-    check_plan(plan, 7)
-    assert plan.evaluation is not None
-    assert all(p.coverage["alacrity"] for p in plan.evaluation.parties)
-    assert plan.objective == pytest.approx(best_by_size(tiny_roles, 7, targets), abs=1e-6)
-
-
-def random_roster(seed: int, players: int, roles: RolesTable) -> list[RosterPlayer]:
-    rng = random.Random(seed)
-    ids = [a.id for a in roles.archetypes]
-    roster = []
-    for n in range(players):
-        options = rng.sample(ids, rng.randint(1, 3))
-        preferences = {a: rng.choice([0.0, 0.5, 1.0]) for a in options if rng.random() < 0.5}
-        roster.append(
-            RosterPlayer(name=f"player{n}", archetypes=tuple(options), preferences=preferences)
-        )
-    return roster
+SIZE_CASES = [
+    *((PLAIN, size, "zerg") for size in range(1, 11)),
+    *((DUAL, size, "zerg") for size in range(1, 11)),
+    *((PLAIN, size, "guild_raid") for size in (5, 9, 10)),
+    *((PLAIN, size, "havoc") for size in (2, 3, 5, 8, 10)),
+    *((DUAL, size, "havoc") for size in (4, 9)),
+    *((PLAIN, size, "roaming") for size in (1, 3, 5)),
+]
 
 
 @pytest.mark.parametrize(
-    ("seed", "players", "size", "locks"),
-    [
-        (1, 6, 6, {}),
-        (2, 7, 6, {}),
-        (3, 7, 5, {"player0": Lock(player="player0", party=1)}),
-        (4, 8, 6, {"player1": Lock(player="player1", archetype="dps", party=2)}),
-        (5, 8, 4, {"player2": Lock(player="player2", archetype="heal")}),
-    ],
+    ("ids", "size", "mode"),
+    SIZE_CASES,
+    ids=[f"{mode}-{'plain' if ids is PLAIN else 'dual'}-{size}" for ids, size, mode in SIZE_CASES],
 )
-def test_roster_requests_are_optimal_and_keep_every_rule(
-    tiny_roles: RolesTable,
-    tiny_targets: Targets,
-    seed: int,
-    players: int,
-    size: int,
-    locks: dict[str, Lock],
-) -> None:
-    roster = random_roster(seed, players, tiny_roles)
-    request = SquadRequest(
-        size=size,
-        roster=tuple(roster),
-        targets=tiny_targets,
-        locks=tuple(locks.values()),
-        preference_weight=5,
+def test_size_plans_are_optimal_by_brute_force(ids: Sequence[str], size: int, mode: str) -> None:
+    best = best_by_size(ids, size, mode)
+    request = SquadRequest(size=size, mode=mode, archetypes=tuple(ids), time_limit=20)
+    plan = build_squad(request)
+    if best is None:
+        assert plan.status == "infeasible"
+        assert plan.reason
+        return
+    assert plan.status == "optimal", plan.reason
+    program = make_program(request)
+    # The squad is the best there is (scored on plain numbers), and the plan reports its score.
+    assert exact_score(program, plan) == pytest.approx(best, rel=1e-4, abs=1e-6)
+    assert plan.objective == pytest.approx(best, rel=1e-4, abs=1e-6)
+    assert [len(p) for p in plan.parties] == balanced_sizes(size)
+    squad = [[program.roles[m.archetype] for m in party] for party in plan.parties]
+    assert all(m.archetype in ids for party in plan.parties for m in party)
+    assert all(not structure_problems(party, mode) for party in squad)
+    if mode != "roaming":
+        assert within_shares(squad, size)
+
+
+def test_specialization_names_choose_their_default_archetypes(roles: RolesTable) -> None:
+    names = ("Firebrand", "tempest", "DRUID", "Chronomancer", "Spellbreaker", "scourge", "Reaper")
+    plan = build_squad(SquadRequest(size=10, archetypes=names, time_limit=20))
+    assert plan.status == "optimal"
+    allowed = {roles.resolve(n).id for n in names}
+    assert {m.archetype for party in plan.parties for m in party} <= allowed
+    by_ids = build_squad(SquadRequest(size=10, archetypes=tuple(sorted(allowed)), time_limit=20))
+    assert plan.objective == pytest.approx(by_ids.objective, abs=1e-6)
+
+
+def test_a_list_without_a_healer_cannot_meet_the_zerg_structure() -> None:
+    plan = build_squad(
+        SquadRequest(size=10, archetypes=("firebrand-stab", "scourge-strip", "reaper-damage"))
     )
-    plan = build_squad(request, tiny_roles)
-    check_plan(plan, size)
-    expected = best_by_roster(tiny_roles, roster, size, tiny_targets, 5, locks)
-    assert plan.objective == pytest.approx(expected, abs=1e-6)
-    options = {p.name: set(p.archetypes) for p in roster}
-    seated = [m.player for party in plan.parties for m in party]
-    assert sorted(seated + list(plan.bench)) == sorted(p.name for p in roster)  # type: ignore[type-var]
-    for number, party in enumerate(plan.parties, start=1):
-        for member in party:
-            assert member.player is not None
-            lock = locks.get(member.player)
-            if lock and lock.archetype:
-                assert member.archetype == lock.archetype
-            else:
-                assert member.archetype in options[member.player]
-            if lock and lock.party:
-                assert number == lock.party
-    assert set(locks) <= set(seated)
+    assert plan.status == "infeasible"
+    assert plan.reason is not None
+    assert "healer" in plan.reason
+    assert plan.parties == ()
 
 
-def test_the_commander_always_plays(tiny_roles: RolesTable, tiny_targets: Targets) -> None:
-    roster = [
-        RosterPlayer(name="Boss", archetypes=("roam",), commander=True),
-        *(RosterPlayer(name=f"p{n}", archetypes=("stab", "heal", "dps")) for n in range(5)),
-    ]
-    plan = build_squad(SquadRequest(size=5, roster=tuple(roster), targets=tiny_targets), tiny_roles)
-    members = [m for party in plan.parties for m in party]
-    assert [m.player for m in members if m.commander] == ["Boss"]
-    assert len(plan.bench) == 1
+# -- brute force over every lineup of a roster -------------------------------------------------
 
 
-def test_same_request_same_plan(tiny_roles: RolesTable, tiny_targets: Targets) -> None:
-    roster = tuple(random_roster(9, 20, tiny_roles))
-    request = SquadRequest(size=15, roster=roster, targets=tiny_targets)
-    first = build_squad(request, tiny_roles)
-    second = build_squad(request, tiny_roles)
-    assert first.model_dump(exclude={"solve_seconds"}) == second.model_dump(
-        exclude={"solve_seconds"}
+def partitions(players: Sequence[int], sizes: Sequence[int]) -> Iterator[list[list[int]]]:
+    """Every way to split ``players`` into parties of ``sizes``, parties told apart."""
+    if not sizes:
+        yield []
+        return
+    for first in itertools.combinations(players, sizes[0]):
+        rest = [p for p in players if p not in first]
+        for tail in partitions(rest, sizes[1:]):
+            yield [list(first), *tail]
+
+
+def best_by_roster(request: SquadRequest) -> float:
+    """The best objective over every lineup of the roster that honours the request, by
+    enumeration: who plays (the commander and locked players always), in which party (locked
+    players in theirs), as which of the archetypes they listed (or were locked to)."""
+    program = make_program(request)
+    roster = range(len(program.roster))
+    must = {i for i in roster if program.must_play(i)}
+    locked = {i: program.locked_party(i) for i in roster if program.locked_party(i) is not None}
+    sizes = program.sizes
+    worth: dict[tuple[int, ...], float] = {}
+    best = -math.inf
+    for chosen in itertools.combinations(roster, program.players):
+        if not must <= set(chosen):
+            continue
+        for parties in partitions(chosen, sizes):
+            if any(i not in parties[p] for i, p in locked.items()):
+                continue
+            # Without party locks, parties of one size are interchangeable: count each once.
+            if not locked and any(
+                len(a) == len(b) and a[0] > b[0] for a, b in itertools.pairwise(parties)
+            ):
+                continue
+            seats = [(i, p) for p, party in enumerate(parties) for i in party]
+            for options in itertools.product(*(program.plays(i) for i, _ in seats)):
+                squad: list[list[int]] = [[] for _ in sizes]
+                preference = 0.0
+                for (i, p), a in zip(seats, options, strict=True):
+                    squad[p].append(a)
+                    preference += program.preference(i, a)
+                points = program.squad_points(squad) + preference
+                for party in squad:
+                    key = tuple(sorted(party))
+                    if key not in worth:
+                        worth[key] = program.worth(key)
+                    points += worth[key]
+                best = max(best, points)
+    return best
+
+
+def player(
+    name: str, *archetypes: str, commander: bool = False, **preferences: float
+) -> RosterPlayer:
+    return RosterPlayer(
+        name=name,
+        archetypes=archetypes,
+        commander=commander,
+        preferences={k.replace("_", "-"): w for k, w in preferences.items()},
     )
 
 
-# -- the bundled table, the done criteria of the issue -------------------------------------------
+ROSTERS: dict[str, SquadRequest] = {
+    "four-players": SquadRequest(
+        roster=(
+            player("Ann", "Firebrand", "Tempest"),
+            player("Bob", "druid"),
+            player("Cid", "Scourge", "Reaper", "Chronomancer"),
+            player("Dee", "Spellbreaker"),
+        )
+    ),
+    "six-with-commander-and-preferences": SquadRequest(
+        roster=(
+            player("Boss", "Firebrand", "Luminary", commander=True),
+            player("Ann", "Tempest", "Weaver", Weaver=1.0),
+            player("Bob", "druid", "Untamed"),
+            player("Cid", "Scourge", "Necromancer"),
+            player("Dee", "Spellbreaker", "Berserker"),
+            player("Eve", "Chronomancer", "Mirage", Chronomancer=0.5),
+        )
+    ),
+    "seven-for-five-slots": SquadRequest(
+        size=5,
+        roster=(
+            player("Ann", "Firebrand", "Tempest"),
+            player("Bob", "Firebrand"),
+            player("Cid", "druid"),
+            player("Dee", "Scourge", "Reaper"),
+            player("Eve", "Spellbreaker"),
+            player("Fay", "Chronomancer", "Mirage"),
+            player("Gus", "Weaver"),
+        ),
+    ),
+    "five-for-eight-slots": SquadRequest(
+        size=8,
+        roster=(
+            player("Ann", "Firebrand"),
+            player("Bob", "Tempest", "druid"),
+            player("Cid", "Scourge"),
+            player("Dee", "Spellbreaker", "Herald"),
+            player("Eve", "Renegade"),
+        ),
+    ),
+    "eight-with-an-archetype-lock": SquadRequest(
+        roster=(
+            player("Ann", "Firebrand", "Luminary"),
+            player("Bob", "firebrand-heal", "Tempest"),
+            player("Cid", "druid", "Scourge"),
+            player("Dee", "Scourge", "Reaper"),
+            player("Eve", "Spellbreaker"),
+            player("Fay", "Chronomancer"),
+            player("Gus", "Weaver", "Tempest"),
+            player("Hal", "Herald", "Renegade"),
+        ),
+        locks=(Lock(player="Gus", archetype="Weaver"),),
+    ),
+    "eight-with-party-locks": SquadRequest(
+        roster=(
+            player("Ann", "Firebrand", "Luminary"),
+            player("Bob", "Tempest"),
+            player("Cid", "druid", "Scourge"),
+            player("Dee", "Scourge", "Reaper"),
+            player("Eve", "Spellbreaker", "Bladesworn"),
+            player("Fay", "Chronomancer"),
+            player("Gus", "Weaver"),
+            player("Hal", "Herald", "Daredevil"),
+        ),
+        locks=(Lock(player="Ann", party=2), Lock(player="Bob", archetype="Tempest", party=2)),
+    ),
+    "nine-players-two-parties-commander-locked": SquadRequest(
+        roster=(
+            player("Boss", "Luminary", commander=True),
+            player("Ann", "Firebrand"),
+            player("Bob", "Tempest", "Scrapper"),
+            player("Cid", "druid"),
+            player("Dee", "Scourge", "Reaper"),
+            player("Eve", "Spellbreaker"),
+            player("Fay", "Chronomancer", "Mirage"),
+            player("Gus", "Weaver"),
+            player("Hal", "Herald"),
+        ),
+        locks=(Lock(player="Boss", party=1), Lock(player="Hal", party=1)),
+    ),
+    "havoc-seven": SquadRequest(
+        mode="havoc",
+        roster=(
+            player("Ann", "Firebrand", "Dragonhunter"),
+            player("Bob", "Tempest", "Weaver"),
+            player("Cid", "Scourge", "Reaper"),
+            player("Dee", "Spellbreaker", "Paragon"),
+            player("Eve", "Chronomancer", "Mirage"),
+            player("Fay", "Herald", "Renegade"),
+            player("Gus", "Untamed", "druid"),
+        ),
+    ),
+    "roaming-seven-for-five": SquadRequest(
+        mode="roaming",
+        roster=(
+            player("Ann", "Weaver", "Tempest"),
+            player("Bob", "Weaver"),
+            player("Cid", "Mirage", "Chronomancer"),
+            player("Dee", "Daredevil", "Deadeye"),
+            player("Eve", "Willbender", "Firebrand"),
+            player("Fay", "Soulbeast", "Untamed"),
+            player("Gus", "Mirage"),
+        ),
+    ),
+    "eight-players-one-specialization-each": SquadRequest(
+        roster=(
+            player("Ann", "Firebrand"),
+            player("Bob", "druid"),
+            player("Cid", "Scourge"),
+            player("Dee", "Necromancer"),
+            player("Eve", "Weaver"),
+            player("Fay", "Mirage"),
+            player("Gus", "Renegade"),
+            player("Hal", "Daredevil"),
+        )
+    ),
+}
 
 
-@pytest.mark.parametrize("size", [5, 10, 15, 25, 35, 50])
-def test_zerg_plans_cover_the_core_boons_in_every_party(size: int) -> None:
-    plan = build_squad(SquadRequest(size=size, mode="zerg"))
-    check_plan(plan, size)
-    assert plan.evaluation is not None
-    for party in plan.evaluation.parties:
-        for boon in ("stability", "quickness", "alacrity", "might", "healing"):
-            assert party.coverage[boon], (party.number, boon)
-    roles = load_roles()
+@pytest.mark.parametrize("name", list(ROSTERS))
+def test_roster_plans_are_optimal_by_brute_force(name: str) -> None:
+    request = ROSTERS[name].model_copy(update={"time_limit": 20})
+    best = best_by_roster(request)
+    plan = build_squad(request)
+    assert plan.status == "optimal", plan.reason
+    assert exact_score(make_program(request), plan) == pytest.approx(best, rel=1e-4, abs=1e-6)
+    assert plan.objective == pytest.approx(best, rel=1e-4, abs=1e-6)
+
+
+def test_party_locks_put_players_in_their_party() -> None:
+    plan = build_squad(ROSTERS["eight-with-party-locks"])
+    second = {m.player: m.archetype for m in plan.parties[1]}
+    assert "Ann" in second
+    assert second["Bob"] == "tempest-heal"
+    first = {
+        m.player
+        for m in build_squad(ROSTERS["nine-players-two-parties-commander-locked"]).parties[0]
+    }
+    assert {"Boss", "Hal"} <= first
+
+
+# -- rosters as a commander gives them: specialization names only ------------------------------
+
+ACCEPTANCE = [
+    ("Firebrand", 5),
+    ("druid", 2),
+    ("Tempest", 2),
+    ("Scourge", 4),
+    ("Necromancer", 1),
+    ("Weaver", 2),
+    ("Mirage", 2),
+    ("Renegade", 2),
+    ("Daredevil", 2),
+    ("Bladesworn", 2),
+    ("Spellbreaker", 3),
+    ("Chronomancer", 1),
+    ("Herald", 1),
+    ("Reaper", 1),
+]
+"""Thirty players who name only their specialization (in Elite Insights' spelling or not)."""
+
+
+def spec_roster(counts: Sequence[tuple[str, int]]) -> tuple[RosterPlayer, ...]:
+    players = []
+    for spec, count in counts:
+        for k in range(count):
+            players.append(RosterPlayer(name=f"{spec.lower()}{k + 1}", archetypes=(spec,)))
+    return tuple(players)
+
+
+def check_placement(plan: SquadPlan, request: SquadRequest, roles: RolesTable) -> None:
+    """Everyone is placed or benched with a reason, and plays what they listed."""
+    assert request.roster is not None
+    listed = {p.name: {roles.resolve(a).id for a in p.archetypes} for p in request.roster}
+    placed = [m.player for party in plan.parties for m in party if m.player is not None]
+    benched = [b.player for b in plan.bench]
+    assert sorted(placed + benched) == sorted(listed)
+    assert all(b.reason.strip() for b in plan.bench)
     for party in plan.parties:
         for member in party:
-            assert member.chat_code == roles[member.archetype].example.chat_code
-            assert member.chat_code.startswith("[&DQ")
+            assert member.player is not None
+            assert member.archetype in listed[member.player]
 
 
-def test_balanced_party_sizes() -> None:
-    assert party_sizes(1) == [1]
-    assert party_sizes(12) == [4, 4, 4]
-    assert party_sizes(7) == [4, 3]
-    assert party_sizes(50) == [5] * 10
-    assert party_sizes(46) == [5] * 6 + [4] * 4
+@pytest.mark.parametrize("size", [25, 20, 15])
+def test_specialization_rosters_bench_no_needed_anchor_or_healer(
+    size: int, roles: RolesTable
+) -> None:
+    request = SquadRequest(size=size, roster=spec_roster(ACCEPTANCE), time_limit=20)
+    plan = build_squad(request)
+    assert plan.status == "optimal", plan.reason
+    check_placement(plan, request, roles)
+    squad = [[roles[m.archetype] for m in party] for party in plan.parties]
+    full = [party for party in squad if len(party) == 5]
+    no_healer = [
+        n + 1
+        for n, party in enumerate(squad)
+        if len(party) == 5 and not any("healer" in a.functions for a in party)
+    ]
+    no_anchor = [
+        n + 1 for n, party in enumerate(squad) if len(party) == 5 and not healer_and_anchor(party)
+    ]
+    assert full
+    by_name = {p.name: p for p in request.roster or ()}
+    for benched in plan.bench:
+        options = [roles.resolve(a) for a in by_name[benched.player].archetypes]
+        if any("stability" in a.functions for a in options):
+            assert not no_anchor, (
+                f"{benched.player} benched while parties {no_anchor} lack an anchor"
+            )
+        if any("healer" in a.functions for a in options):
+            assert not no_healer, (
+                f"{benched.player} benched while parties {no_healer} lack a healer"
+            )
 
 
-# -- infeasible and invalid requests --------------------------------------------------------------
+def test_every_specialization_a_commander_names_can_be_placed(roles: RolesTable) -> None:
+    specs = ("Weaver", "Mirage", "Renegade", "Daredevil", "Bladesworn", "Necromancer")
+    request = SquadRequest(
+        roster=(
+            RosterPlayer(name="Boss", archetypes=("Firebrand",), commander=True),
+            RosterPlayer(name="Heal", archetypes=("druid",)),
+            *(RosterPlayer(name=spec, archetypes=(spec,)) for spec in specs),
+        ),
+        time_limit=20,
+    )
+    plan = build_squad(request)
+    assert plan.status == "optimal", plan.reason
+    check_placement(plan, request, roles)
+    assert plan.bench == ()
+    placed = {m.player: m for party in plan.parties for m in party}
+    for spec in specs:
+        assert placed[spec].specialization_name.casefold() == spec.casefold()
 
 
-def roster_of(n: int, archetypes: tuple[str, ...] = ("dps", "stab")) -> tuple[RosterPlayer, ...]:
-    return tuple(RosterPlayer(name=f"p{i}", archetypes=archetypes) for i in range(n))
+def test_a_short_roster_leaves_slots_unfilled_and_says_so(roles: RolesTable) -> None:
+    request = SquadRequest(size=25, roster=spec_roster(ACCEPTANCE)[:22], time_limit=20)
+    plan = build_squad(request)
+    assert plan.status == "optimal", plan.reason
+    assert plan.unfilled == 3
+    assert plan.slots == 25
+    assert [len(p) for p in plan.parties] == balanced_sizes(22)
+    assert plan.evaluation is not None
+    warnings = [f for f in plan.evaluation.findings if f.severity == "warning"]
+    assert any("3" in f.message and "25" in f.message and "unfilled" in f.message for f in warnings)
+    squad = [[roles[m.archetype] for m in party] for party in plan.parties]
+    targets = targets_for("zerg")
+    full = evaluate_archetypes(squad, targets)
+    assert full.slots == 22
+    assert plan.evaluation.score < full.score
+
+
+def test_a_lock_may_only_name_what_the_player_listed() -> None:
+    roster = spec_roster([("Firebrand", 3), ("druid", 2), ("Scourge", 3)])
+    with pytest.raises(SquadRequestError, match="druid1"):
+        build_squad(
+            SquadRequest(roster=roster, locks=(Lock(player="druid1", archetype="Firebrand"),))
+        )
+    # The same lock by id, and a lock by the name of a specialization the player did list.
+    with pytest.raises(SquadRequestError):
+        build_squad(
+            SquadRequest(roster=roster, locks=(Lock(player="scourge1", archetype="reaper-damage"),))
+        )
+    plan = build_squad(
+        SquadRequest(roster=roster, locks=(Lock(player="firebrand2", archetype="FIREBRAND"),))
+    )
+    assert any(m.player == "firebrand2" for party in plan.parties for m in party)
 
 
 @pytest.mark.parametrize(
-    ("request_args", "reason"),
+    ("request_of", "wrong", "close"),
     [
         (
-            {"size": 5, "locks": [Lock(player=f"p{i}", party=1) for i in range(6)]},
-            "6 players must play (locked or commander), but the squad has 5 slots",
+            lambda name: SquadRequest(roster=(RosterPlayer(name="a", archetypes=(name,)),)),
+            "Firebrnad",
+            "Firebrand",
         ),
         (
-            {"size": 10, "locks": [Lock(player=f"p{i}", party=1) for i in range(6)]},
-            "party 1 holds 5 players, but 6 are locked to it: p0, p1, p2, p3, p4, p5",
+            lambda name: SquadRequest(roster=(RosterPlayer(name="a", archetypes=(name,)),)),
+            "scourge-stirp",
+            "scourge-strip",
         ),
         (
-            {"size": 10, "locks": [Lock(player="p0", party=3)]},
-            "p0 is locked to party 3, but 10 players make 2 parties",
+            lambda name: SquadRequest(size=10, archetypes=("Tempest", name)),
+            "Chronomacer",
+            "Chronomancer",
+        ),
+        (
+            lambda name: SquadRequest(
+                roster=(RosterPlayer(name="a", archetypes=("Firebrand",)),),
+                locks=(Lock(player="a", archetype=name),),
+            ),
+            "Firebrand-stab2",
+            "firebrand-stab",
         ),
     ],
 )
-def test_impossible_locks_are_named(
-    tiny_roles: RolesTable, request_args: dict[str, object], reason: str
-) -> None:
-    plan = build_squad(SquadRequest(roster=roster_of(12), **request_args), tiny_roles)  # type: ignore[arg-type]
-    assert plan.status == "infeasible"
-    assert plan.reason == reason
-    assert plan.parties == ()
-    assert plan.objective is None
+def test_unknown_names_list_close_matches(request_of: object, wrong: str, close: str) -> None:
+    with pytest.raises(SquadRequestError) as raised:
+        build_squad(request_of(wrong))  # type: ignore[operator]
+    assert wrong in str(raised.value)
+    assert close in str(raised.value)
 
 
-def test_impossible_required_coverage_is_named(
-    tiny_roles: RolesTable, tiny_targets: Targets
-) -> None:
-    targets = Targets.model_validate({**tiny_targets.model_dump(), "required": ["alacrity"]})
-    only_dps = SquadRequest(roster=roster_of(10, ("dps", "strip")), targets=targets)
-    plan = build_squad(only_dps, tiny_roles)
-    assert plan.reason == "every party needs alacrity, but no available archetype gives it"
-    one_healer = SquadRequest(
-        roster=(*roster_of(9, ("dps",)), RosterPlayer(name="medic", archetypes=("heal",))),
-        targets=targets,
-    )
-    plan = build_squad(one_healer, tiny_roles)
-    assert plan.reason == (
-        "every party needs alacrity (at least 1), which the available players and locks cannot "
-        "give all 2 parties"
-    )
-
-
-def test_unknown_names_are_request_errors(tiny_roles: RolesTable) -> None:
-    with pytest.raises(SquadRequestError, match="no archetype 'nope'"):
-        build_squad(SquadRequest(size=5, archetypes=("dps", "nope")), tiny_roles)
-    with pytest.raises(SquadRequestError, match="not in the roster: ghost"):
+def test_a_lock_of_a_stranger_is_refused() -> None:
+    with pytest.raises(SquadRequestError, match="Zed"):
         build_squad(
-            SquadRequest(roster=roster_of(5), locks=(Lock(player="ghost", party=1),)), tiny_roles
+            SquadRequest(
+                roster=spec_roster([("Firebrand", 2)]), locks=(Lock(player="Zed", party=1),)
+            )
         )
 
 
-def test_a_restricted_archetype_list_is_respected(tiny_roles: RolesTable) -> None:
-    plan = build_squad(SquadRequest(size=10, archetypes=("dps", "heal")), tiny_roles)
-    assert {m.archetype for party in plan.parties for m in party} <= {"dps", "heal"}
+def test_too_many_must_play_players_is_infeasible_with_the_reason() -> None:
+    roster = spec_roster([("Firebrand", 3), ("druid", 3)])
+    locks = tuple(Lock(player=p.name, party=1) for p in roster[:4])
+    plan = build_squad(SquadRequest(size=5, roster=roster, locks=locks))
+    # Five slots make one party of five: four locked to it fit; six must-play players do not.
+    assert plan.status == "optimal"
+    assert {p.name for p in roster[:4]} <= {m.player for m in plan.parties[0]}
+    six = tuple(Lock(player=p.name, archetype=p.archetypes[0]) for p in roster)
+    plan = build_squad(SquadRequest(size=5, roster=roster, locks=six))
+    assert plan.status == "infeasible"
+    assert plan.reason is not None
+    assert "6" in plan.reason
+    assert "5" in plan.reason
 
 
-@pytest.mark.parametrize(
-    ("document", "message"),
-    [
-        ({}, "a size, a roster or both"),
-        ({"size": 0}, "greater than or equal to 1"),
-        ({"size": 51}, "less than or equal to 50"),
-        ({"roster": []}, "the roster is empty"),
-        ({"size": 5, "locks": [{"player": "a", "party": 1}]}, "a size request has no roster"),
-        ({"roster": [{"name": "a", "archetypes": ["dps"]}] * 2}, "players appear twice"),
-        (
-            {"roster": [{"name": "a", "archetypes": ["dps"], "preferences": {"heal": 1}}]},
-            "cannot play",
-        ),
-        (
-            {"roster": [{"name": "a", "archetypes": ["dps"], "preferences": {"dps": 2}}]},
-            "between 0 and 1",
-        ),
-        (
-            {
-                "roster": [
-                    {"name": "a", "archetypes": ["dps"], "commander": True},
-                    {"name": "b", "archetypes": ["dps"], "commander": True},
-                ]
-            },
-            "at most one commander",
-        ),
-        (
-            {"roster": [{"name": "a", "archetypes": ["dps"]}], "locks": [{"player": "a"}]},
-            "names an archetype",
-        ),
-        (
-            {
-                "roster": [{"name": "a", "archetypes": ["dps"]}],
-                "locks": [{"player": "a", "party": 1}, {"player": "A", "party": 1}],
-            },
-            "locked twice",
-        ),
-        ({"size": 5, "time_limit": 0}, "greater than 0"),
-    ],
+# -- bench reasons -----------------------------------------------------------------------------
+
+_SWAP = re.compile(
+    r"as (?P<as>.+?) instead of (?P<who>\S+) \((?P<was>.+)\) in party (?P<party>\d+), "
+    r"would cost (?P<cost>[\d.]+) points"
 )
-def test_invalid_requests_are_refused_precisely(document: dict[str, object], message: str) -> None:
-    with pytest.raises(ValidationError, match=message):
-        SquadRequest.model_validate(document)
+
+
+def test_bench_reasons_name_the_cheapest_swap_and_its_true_cost(roles: RolesTable) -> None:
+    request = ROSTERS["seven-for-five-slots"]
+    plan = build_squad(request)
+    program = make_program(request)
+    assert plan.bench
+    index = {a.id: n for n, a in enumerate(program.archetypes)}
+    names = {p.name: n for n, p in enumerate(program.roster)}
+    seats = [[(names[m.player or ""], index[m.archetype]) for m in party] for party in plan.parties]
+    base = program.objective(Lineup([list(s) for s in seats]))
+    for benched in plan.bench:
+        match = _SWAP.search(benched.reason)
+        assert match is not None, benched.reason
+        me = names[benched.player]
+        costs = {}
+        for p, party in enumerate(seats):
+            for m, (who, _) in enumerate(party):
+                if program.must_play(who):
+                    continue
+                for a in program.plays(me):
+                    changed = [list(s) for s in seats]
+                    changed[p][m] = (me, a)
+                    costs[p, program.roster[who].name, program.archetypes[a].name] = (
+                        base - program.objective(Lineup(changed))
+                    )
+        claimed = float(match["cost"])
+        key = (int(match["party"]) - 1, match["who"], match["as"])
+        assert key in costs
+        assert costs[key] == pytest.approx(claimed, abs=0.006)
+        assert min(costs.values()) >= claimed - 0.006
+
+
+# -- asynchronous and cancellable --------------------------------------------------------------
+
+
+async def test_async_build_gives_the_same_plan_and_the_loop_keeps_serving() -> None:
+    request = SquadRequest(size=50)
+    ticks_while_solving = 0
+    task = asyncio.ensure_future(build_squad_async(request))
+
+    async def tick() -> None:
+        nonlocal ticks_while_solving
+        while True:
+            await asyncio.sleep(0.005)
+            if not task.done():
+                ticks_while_solving += 1
+
+    ticker = asyncio.ensure_future(tick())
+    plan = await task
+    ticker.cancel()
+    await asyncio.gather(ticker, return_exceptions=True)
+    assert ticks_while_solving >= 3
+    same = build_squad(request)
+    assert plan.status == same.status == "optimal"
+    assert plan.model_dump(exclude={"solve_seconds"}) == same.model_dump(exclude={"solve_seconds"})
+
+
+def big_locked_request(time_limit: float) -> SquadRequest:
+    """62 players for 50 slots with party locks: the party program takes its whole time limit."""
+    ids = [
+        "firebrand-stab",
+        "luminary-stab",
+        "tempest-heal",
+        "druid-heal",
+        "scrapper-heal-superspeed",
+        "chronomancer-boon",
+        "herald-boon",
+        "paragon-support",
+        "spellbreaker-strip",
+        "scourge-strip",
+        "ritualist-strip",
+        "reaper-damage",
+        "weaver-damage",
+        "dragonhunter-damage",
+    ]
+    roster = tuple(
+        RosterPlayer(
+            name=f"p{i}",
+            archetypes=(
+                ids[i % len(ids)],
+                ids[(3 * i + 1) % len(ids)],
+                ids[(7 * i + 5) % len(ids)],
+            ),
+        )
+        for i in range(62)
+    )
+    locks = (Lock(player="p1", party=3), Lock(player="p2", party=7), Lock(player="p5", party=10))
+    return SquadRequest(size=50, roster=roster, locks=locks, time_limit=time_limit)
+
+
+async def test_cancelling_the_async_build_stops_the_solver_promptly() -> None:
+    request = big_locked_request(time_limit=120)
+    task = asyncio.ensure_future(build_squad_async(request))
+    await asyncio.sleep(1.0)
+    assert not task.done(), "the request should still be solving after a second"
+    started = time.perf_counter()
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert time.perf_counter() - started < 5.0
+
+
+def test_a_time_limit_gives_a_feasible_plan_with_its_gap() -> None:
+    plan = build_squad(big_locked_request(time_limit=1.5))
+    assert plan.status in ("optimal", "feasible")
+    assert plan.objective is not None
+    assert plan.bound is not None
+    assert plan.bound >= plan.objective
+    if plan.status == "feasible":
+        assert plan.gap is not None
+        assert plan.gap > 0
+        assert plan.gap == pytest.approx((plan.bound - plan.objective) / plan.objective, rel=1e-3)
+    assert plan.solve_seconds < 10

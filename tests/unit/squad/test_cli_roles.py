@@ -1,4 +1,5 @@
-"""``gw2wvw roles list``: the roles table as a rich table or JSON, and user tables."""
+"""``gw2wvw roles list``: the roles table as a table that fits a terminal, as JSON, and user
+tables."""
 
 from __future__ import annotations
 
@@ -11,18 +12,21 @@ import pytest
 from typer.testing import CliRunner
 
 from gw2wvw.cli import _output, app
-from gw2wvw.squad.roles import load_roles
+from gw2wvw.squad import load_figures, load_roles
 
 runner = CliRunner()
 
 
-@pytest.fixture(autouse=True)
-def wide_console() -> Iterator[None]:
-    """A console wide enough that no id of the table wraps, whatever terminal runs the tests."""
+@pytest.fixture
+def width() -> Iterator[Any]:
+    """Set the console's width for one test (the terminal of whoever runs the tests differs)."""
     console = _output.console
     saved = console._width
-    console._width = 250
-    yield
+
+    def set_width(columns: int) -> None:
+        console._width = columns
+
+    yield set_width
     console._width = saved
 
 
@@ -43,46 +47,68 @@ def test_roles_is_a_command_group() -> None:
     assert "list" in result.stdout
 
 
-def test_list_json_is_every_archetype_as_in_the_table() -> None:
+def test_list_json_is_every_archetype_with_its_functions() -> None:
     result = runner.invoke(app, ["roles", "list", "--json"])
     assert result.exit_code == 0, result.output
     listed = json.loads(result.stdout)
     table = load_roles()
+    assert len(listed) == 48
     assert [a["id"] for a in listed] == [a.id for a in table.archetypes]
     assert listed[0] == table.archetypes[0].model_dump(mode="json")
-    tempest = next(a for a in listed if a["id"] == "tempest-heal")
-    assert tempest["party"]["boons"]["alacrity"]["departure"]
-    assert tempest["example"]["constructed"] is True
+    vocabulary = {"healer", "stability", "boons", "strip", "damage"}
+    for archetype in listed:
+        assert 1 <= len(archetype["functions"]) <= 2
+        assert set(archetype["functions"]) <= vocabulary
+    by_id = {a["id"]: a for a in listed}
+    assert by_id["firebrand-heal"]["functions"] == ["healer", "stability"]
+    assert by_id["firebrand-stab"]["functions"] == ["stability"]
+    # Every function of the vocabulary is filled by some archetype.
+    assert {f for a in listed for f in a["functions"]} == vocabulary
 
 
-def test_list_table_shows_names_boons_and_ratings() -> None:
+@pytest.mark.parametrize("columns", [80, 100])
+def test_list_table_fits_the_terminal_and_shows_every_id_whole(columns: int, width: Any) -> None:
+    width(columns)
     result = runner.invoke(app, ["roles", "list"])
     assert result.exit_code == 0, result.output
     out = result.stdout
+    assert max(len(line) for line in out.splitlines()) <= columns
     assert f"WvW roles ({len(load_roles())} archetypes)" in out
-    row = next(line for line in out.splitlines() if "firebrand-stab" in line)
-    # Specialization by name, stack estimates, the 0-3 ratings and the confidence.
-    assert "Guardian" in row
-    assert "Firebrand" in row
-    assert "might 5" in row
-    assert "stability 3" in row
-    assert "2/0/3" in row
-    assert "0/2/1" in row
-    assert "high" in row
-    tempest = next(line for line in out.splitlines() if "tempest-heal" in line)
-    assert "alacrity*" in tempest
-    holosmith = next(line for line in out.splitlines() if "holosmith-damage" in line)
-    assert " - " in holosmith
+    # An id is what a roster or a lock names: a commander copies it whole from this table.
+    cut = [a.id for a in load_roles().archetypes if a.id not in out]
+    assert not cut, f"ids broken across lines at {columns} columns: {cut}"
 
 
-def test_list_reads_a_user_table(tmp_path: Path) -> None:
+def test_list_table_shows_functions_and_what_each_gives(width: Any) -> None:
+    width(200)
+    result = runner.invoke(app, ["roles", "list"])
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    figures = load_figures()
+    for archetype in load_roles().archetypes:
+        row = next(line for line in lines if f" {archetype.id} " in line)
+        assert ", ".join(archetype.functions) in row
+        given = figures.of(archetype.id)
+        best = max(
+            (b for b in given.boons if given.boon(b).party.value >= 0.05),
+            key=lambda b: given.boon(b).party.value * (10 if b in ("might", "stability") else 1),
+            default=None,
+        )
+        if best is None:
+            assert " - " in row
+        else:
+            assert best in row
+
+
+def test_list_reads_a_user_table(tmp_path: Path, width: Any) -> None:
+    width(200)
     path = _user_table(tmp_path, "herald-boon", "scourge-strip")
     result = runner.invoke(app, ["roles", "list", "--roles", str(path), "--json"])
     assert result.exit_code == 0, result.output
     assert [a["id"] for a in json.loads(result.stdout)] == ["herald-boon", "scourge-strip"]
     result = runner.invoke(app, ["roles", "list", "--roles", str(path)])
     assert result.exit_code == 0
-    assert "Herald" in result.stdout
+    assert "herald-boon" in result.stdout
     assert "firebrand-stab" not in result.stdout
 
 
@@ -103,6 +129,10 @@ def test_user_table_that_disagrees_with_the_game_data_exits_2(tmp_path: Path) ->
         ("{not json", "is not valid JSON"),
         ('{"archetypes": []}', "is not a valid roles table: /archetypes: Tuple should have"),
         ("[1, 2]", "is not a valid roles table: /: Input should be a valid dictionary"),
+        (
+            '{"archetypes": [], "specializations": {"Firebrand": {}}}',
+            "give either default or no_squad_role",
+        ),
     ],
 )
 def test_bad_user_table_exits_2_with_one_line(
@@ -115,6 +145,16 @@ def test_bad_user_table_exits_2_with_one_line(
     assert result.exit_code == 2
     assert expected in result.stderr
     assert result.stderr.startswith("error: ")
+    assert result.stderr.count("\n") == 1
+
+
+def test_a_function_outside_the_vocabulary_is_refused(tmp_path: Path) -> None:
+    path = _user_table(
+        tmp_path, "druid-heal", change=lambda a: a[0].update(functions=["healer", "dancing"])
+    )
+    result = runner.invoke(app, ["roles", "list", "--roles", str(path), "--json"])
+    assert result.exit_code == 2
+    assert "/archetypes/0/functions/1" in result.stderr
     assert result.stderr.count("\n") == 1
 
 

@@ -16,6 +16,7 @@ from gw2wvw.squad import roles
 from gw2wvw.squad.roles import (
     BOONS,
     Archetype,
+    ArchetypeNotFound,
     Citation,
     RolesError,
     RolesTable,
@@ -27,7 +28,7 @@ from gw2wvw.squad.roles import (
 )
 
 SCHEMA_FILE = Path(roles.__file__).with_name("roles.schema.json")
-CONSTRUCTED_SOURCE = "constructed by gw2wvw from the cited skills and traits"
+CONSTRUCTED = "constructed by gw2wvw from the"
 
 STAPLES = (
     "Firebrand",
@@ -65,9 +66,6 @@ ELITES_2025 = (
 # Every (archetype, boon) where the table departs from the reference; a new one must be added
 # here on purpose, with its departure text in the table.
 DEPARTURES = {
-    ("tempest-heal", "alacrity"): True,
-    ("antiquary-damage", "alacrity"): True,
-    ("harbinger-boon", "alacrity"): True,
     ("druid-heal", "protection"): False,
     ("luminary-stab", "might"): False,
     ("amalgam-damage", "might"): False,
@@ -75,11 +73,16 @@ DEPARTURES = {
 }
 """(archetype, boon) -> whether the table gives the boon."""
 
-STACK_RULE = {
-    "stability": {"stab-support": 3, "boon-support": 2},
-    "might": {"boon-support": 8, "stab-support": 5, "healer": 5},
-}
-STACK_DEFAULT = {"stability": 1, "might": 3}
+ADDED = (
+    "weaver-damage",
+    "renegade-damage",
+    "mirage-damage",
+    "daredevil-damage",
+    "bladesworn-damage",
+    *(f"{p.lower()}-core" for p in ("Guardian", "Warrior", "Engineer", "Ranger", "Thief")),
+    *(f"{p.lower()}-core" for p in ("Elementalist", "Mesmer", "Necromancer", "Revenant")),
+)
+"""Archetypes gw2wvw adds to the reference's 34, so every specialization can be placed."""
 
 
 @pytest.fixture(scope="module")
@@ -192,11 +195,11 @@ def test_example_decodes_validates_and_plays_the_archetype(
     assert build.specializations[2] is not None
     assert build.specializations[2].id == archetype.specialization
     if archetype.example.constructed:
-        assert archetype.example.source == CONSTRUCTED_SOURCE
+        assert archetype.example.source.startswith(CONSTRUCTED)
         # gw2wvw wrote the code, so it is the canonical encoding of its own build.
         assert build.to_chat_code(data) == archetype.example.chat_code
     else:
-        assert archetype.example.source != CONSTRUCTED_SOURCE
+        assert not archetype.example.source.startswith(CONSTRUCTED)
 
 
 @pytest.mark.parametrize("archetype_id", [a.id for a in load_roles().archetypes])
@@ -234,25 +237,174 @@ def test_every_given_boon_has_a_reason(table: RolesTable) -> None:
             assert source.notes, where
 
 
-def test_stack_estimates_follow_the_stated_rule(table: RolesTable) -> None:
-    assert "stab-support" in table.description
-    assert "boon-support" in table.description
-    for archetype in table.archetypes:
-        for boon in ("might", "stability"):
-            if archetype.gives(boon):
-                expected = STACK_RULE[boon].get(archetype.role, STACK_DEFAULT[boon])
-                assert archetype.stacks(boon) == expected, (archetype.id, boon)
-            else:
-                assert archetype.stacks(boon) == 0
-
-
 def test_archetype_helpers(table: RolesTable) -> None:
     firebrand = table["firebrand-stab"]
     assert firebrand.gives("quickness")
-    assert firebrand.stacks("quickness") == 1
     assert not firebrand.gives("alacrity")
     assert firebrand.capability("cleanse") == 3
     assert firebrand.capability("strip") == 0
+    assert firebrand.fills("stability")
+    assert not firebrand.fills("healer")
+    assert firebrand.support
+    assert not firebrand.offensive
+    catalyst = table["catalyst-boon-damage"]
+    assert catalyst.support
+    assert catalyst.offensive
+
+
+# -- functions and specialization names -------------------------------------------------------
+
+
+def test_every_specialization_and_core_profession_has_its_place(
+    table: RolesTable, data: GameData
+) -> None:
+    elites = {s.name for s in data.specializations.values() if s.elite}
+    assert len(elites) == 36
+    named = set(table.specializations)
+    assert named == elites | set(data.professions)
+    for name, entry in table.specializations.items():
+        if entry.default is None:
+            assert entry.no_squad_role, name  # a reason, in words
+            continue
+        archetype = table[entry.default]
+        spec = data.specialization_named(name)
+        if spec is not None and spec.elite:
+            assert archetype.specialization == spec.id, name
+        else:
+            assert archetype.profession == name
+            assert not data.specializations[archetype.specialization].elite, name
+
+
+@pytest.mark.parametrize("archetype_id", ADDED)
+def test_added_archetypes_are_low_confidence_damage_slots(
+    archetype_id: str, table: RolesTable, reference: dict[str, dict[str, Any]]
+) -> None:
+    archetype = table[archetype_id]
+    assert archetype_id not in reference
+    assert archetype.confidence == "low"
+    assert archetype.functions == ("damage",)
+    assert archetype.party.boons == {}  # no source in the pack says they give any
+
+
+def test_supports_declare_the_functions_a_commander_counts(table: RolesTable) -> None:
+    healers = {a.id for a in table.archetypes if a.fills("healer")}
+    anchors = {a.id for a in table.archetypes if a.fills("stability")}
+    assert {"druid-heal", "tempest-heal", "scrapper-heal-superspeed", "firebrand-heal"} <= healers
+    assert anchors == {"firebrand-stab", "firebrand-heal", "luminary-stab"}
+    for archetype in table.archetypes:
+        assert archetype.functions, archetype.id
+        if archetype.role in ("healer", "stab-support", "boon-support"):
+            assert archetype.support, archetype.id
+        if archetype.role in ("strip", "damage", "roamer"):
+            assert archetype.offensive, archetype.id
+
+
+def test_variants_of_one_specialization_are_distinct_archetypes(table: RolesTable) -> None:
+    firebrands = table.of_specialization("Firebrand")
+    assert [a.id for a in firebrands] == ["firebrand-stab", "firebrand-heal"]
+    assert firebrands[0].functions != firebrands[1].functions
+    assert [a.id for a in table.of_specialization("chronomancer")] == [
+        "chronomancer-boon",
+        "chronomancer-strip",
+    ]
+    assert table.of_specialization("Nobody") == ()
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("Firebrand", "firebrand-stab"),
+        ("firebrand", "firebrand-stab"),
+        ("FIREBRAND-HEAL", "firebrand-heal"),
+        ("Paragon", "paragon-support"),
+        ("Necromancer", "necromancer-core"),
+        ("  Scrapper ", "scrapper-heal-superspeed"),
+        ("druid-heal", "druid-heal"),
+    ],
+)
+def test_names_resolve_case_insensitively(name: str, expected: str, table: RolesTable) -> None:
+    assert table.resolve(name).id == expected
+    assert table.find(name) is table[expected]
+
+
+def test_unknown_names_list_the_close_matches(table: RolesTable) -> None:
+    with pytest.raises(ArchetypeNotFound) as caught:
+        table.resolve("Firebrnd")
+    assert caught.value.matches[0] == "Firebrand"
+    assert "did you mean Firebrand" in str(caught.value)
+    assert table.find("Firebrnd") is None
+    with pytest.raises(ArchetypeNotFound, match=r"no archetype or specialization named 'zzz'$"):
+        table.resolve("zzz")
+
+
+def test_a_specialization_without_a_squad_role_says_why() -> None:
+    document = _document("tempest-heal")
+    document["specializations"] = {
+        "Tempest": {"default": "tempest-heal"},
+        "Weaver": {"no_squad_role": "no Weaver build in this guild's plans"},
+    }
+    table = parse_roles(document)
+    with pytest.raises(ArchetypeNotFound, match="Weaver has no WvW squad role: no Weaver"):
+        table.resolve("weaver")
+    assert table.find("Weaver") is None
+    assert table.resolve("tempest").id == "tempest-heal"
+
+
+@pytest.mark.parametrize(
+    ("specializations", "path", "message"),
+    [
+        ({"Tempest": {}}, "/specializations/Tempest", "give either default or no_squad_role"),
+        (
+            {"Tempest": {"default": "druid-heal"}},
+            "/specializations/Tempest/default",
+            "no archetype 'druid-heal'",
+        ),
+        (
+            {"tempest-heal": {"default": "tempest-heal"}},
+            "/specializations/tempest-heal",
+            "is also an archetype id",
+        ),
+    ],
+)
+def test_specialization_map_errors_have_paths(
+    specializations: dict[str, Any], path: str, message: str
+) -> None:
+    document = _document("tempest-heal")
+    document["specializations"] = specializations
+    with pytest.raises(RolesError) as caught:
+        parse_roles(document)
+    assert any(p == path and message in m for p, m in caught.value.errors), caught.value.errors
+
+
+def test_a_specialization_map_that_disagrees_with_the_game(data: GameData) -> None:
+    document = _document("tempest-heal", "druid-heal")
+    document["specializations"] = {
+        "Tempest": {"default": "druid-heal"},
+        "Stormcaller": {"default": "tempest-heal"},
+    }
+    with pytest.raises(RolesError) as caught:
+        parse_roles(document, data)
+    assert set(caught.value.errors) == {
+        ("/specializations/Tempest/default", "druid-heal is not a Tempest archetype"),
+        (
+            "/specializations/Stormcaller",
+            "'Stormcaller' is neither an elite specialization nor a profession",
+        ),
+    }
+
+
+def test_functions_are_one_or_two_and_distinct() -> None:
+    for functions, message in (
+        ([], "at least 1 item"),
+        (["healer", "stability", "boons"], "at most 2 items"),
+        (["healer", "healer"], "lists a function twice"),
+        (["tank"], "Input should be"),
+    ):
+        document = _document("tempest-heal")
+        document["archetypes"][0]["functions"] = functions
+        with pytest.raises(RolesError) as caught:
+            parse_roles(document)
+        assert any(message in m for _, m in caught.value.errors), (functions, caught.value.errors)
 
 
 # -- the WvW facts the pack's notes checked --------------------------------------------------
@@ -477,7 +629,7 @@ def _document(*archetype_ids: str) -> dict[str, Any]:
     """A small user table made of bundled archetypes, as plain JSON objects."""
     bundled = load_roles()
     return {
-        "version": 1,
+        "version": 2,
         "archetypes": [bundled[i].model_dump(mode="json") for i in archetype_ids],
     }
 
@@ -516,10 +668,10 @@ SHAPE_ERRORS = [
         id="tier 4",
     ),
     pytest.param(
-        lambda a: a["party"]["boons"]["stability"].update(stacks=None),
+        lambda a: a["party"]["boons"]["stability"].update(stacks=3),
         "/archetypes/0/party/boons/stability/stacks",
-        "stability needs a stack estimate",
-        id="stability without stacks",
+        "Extra inputs are not permitted",
+        id="stacks are the figures' now",
     ),
     pytest.param(
         lambda a: a.update(id="Not An Id"),
@@ -548,12 +700,12 @@ def test_shape_errors_have_precise_paths(
     assert message in caught.value.errors[0][1]
 
 
-def test_fury_with_stacks_is_rejected() -> None:
+def test_a_version_1_table_is_refused_with_the_version() -> None:
     document = _document("herald-boon")
-    _mutate(document, lambda a: a["party"]["boons"]["fury"].update(stacks=3))
+    document["version"] = 1
     with pytest.raises(RolesError) as caught:
         parse_roles(document)
-    assert caught.value.errors == [("/archetypes/0/party/boons/fury/stacks", "fury does not stack")]
+    assert [p for p, _ in caught.value.errors] == ["/version"]
 
 
 def test_duplicate_ids_are_reported_at_the_second() -> None:
@@ -569,13 +721,13 @@ def test_every_problem_is_listed_at_once() -> None:
     document = _document(FIREBRAND, "herald-boon")
     document["archetypes"][0]["squad"]["cc"]["tier"] = -1
     document["archetypes"][1]["role"] = "tank"
-    document["archetypes"][1]["party"]["boons"]["might"]["stacks"] = 99
+    document["archetypes"][1]["functions"] = ["tank"]
     with pytest.raises(RolesError) as caught:
         parse_roles(document)
     assert {p for p, _ in caught.value.errors} == {
         "/archetypes/0/squad/cc/tier",
         "/archetypes/1/role",
-        "/archetypes/1/party/boons/might/stacks",
+        "/archetypes/1/functions/0",
     }
 
 

@@ -1,10 +1,13 @@
-"""The HiGHS layer: optimal, time-limited and infeasible solves, and a silent solver."""
+"""The HiGHS layer: exact, time-limited, infeasible, relaxed and cancelled solves, and a silent
+solver."""
 
 from __future__ import annotations
 
 import random
 import subprocess
 import sys
+import threading
+import time
 
 import pytest
 
@@ -24,6 +27,17 @@ def test_a_small_integer_program_is_solved_exactly() -> None:
     assert result.gap == 0
 
 
+def test_the_constant_is_added_to_objective_and_bound() -> None:
+    lm = LinearModel()
+    x = lm.column(0, 3, cost=1, integer=True)
+    lm.constant = -10.0
+    lm.row({x: 2}, upper=5)
+    result = lm.solve(5)
+    assert result.values[x] == pytest.approx(2)
+    assert result.objective == pytest.approx(-8)
+    assert result.bound == pytest.approx(-8)
+
+
 def test_repeated_terms_are_merged() -> None:
     lm = LinearModel()
     x = lm.column(0, 10, cost=1)
@@ -39,6 +53,21 @@ def test_an_infeasible_program_says_so() -> None:
     result = lm.solve(5)
     assert result.status == "infeasible"
     assert result.values == []
+
+
+def test_a_relaxation_gives_row_duals() -> None:
+    # max 3x + 2y, x + y <= 4, x + 3y <= 9, 0 <= x <= 3: optimum x=3, y=1; only the first row
+    # binds with a dual of 2 (the price of one more unit of it), the second has none.
+    lm = LinearModel()
+    x = lm.column(0, 3, cost=3, integer=True)
+    y = lm.column(0, 10, cost=2, integer=True)
+    lm.row({x: 1, y: 1}, upper=4)
+    lm.row({x: 1, y: 3}, upper=9)
+    result = lm.solve(5, relax=True)
+    assert result.status == "optimal"
+    assert result.objective == pytest.approx(11)
+    assert result.duals == pytest.approx([2.0, 0.0], abs=1e-9)
+    assert lm.solve(5).duals == []
 
 
 def hard_knapsack() -> LinearModel:
@@ -68,6 +97,32 @@ def test_a_time_limit_before_any_solution() -> None:
     result = hard_knapsack().solve(1e-9)
     assert result.status == "no_solution"
     assert result.objective is None
+
+
+def test_setting_cancel_stops_a_long_solve() -> None:
+    cancel = threading.Event()
+    timer = threading.Timer(0.3, cancel.set)
+    started = time.perf_counter()
+    timer.start()
+    try:
+        result = hard_knapsack().solve(60, cancel)
+    finally:
+        timer.cancel()
+    assert time.perf_counter() - started < 5
+    assert result.status in ("feasible", "no_solution")
+
+
+def test_ties_are_broken_the_same_way_every_time() -> None:
+    # Two items of one weight and value: either makes the optimum; the solver picks the same.
+    def model() -> LinearModel:
+        lm = LinearModel()
+        cols = [lm.column(0, 1, cost=c, integer=True) for c in (5, 4, 3, 3)]
+        lm.row(zip(cols, (4, 3, 2, 2), strict=True), upper=5)
+        return lm
+
+    first = model().solve(5)
+    assert first.objective == pytest.approx(7)
+    assert all(model().solve(5).values == first.values for _ in range(5))
 
 
 def test_the_solver_prints_nothing_on_standard_output() -> None:
