@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 from gw2wvw._extras import requires
 from gw2wvw.squad.program import Clock, Solved, SquadProgram
@@ -37,6 +38,26 @@ _CLOSING = 100
 """The most templates added to prove a squad optimal before settling for its gap."""
 _ARTIFICIAL = -1000.0
 """The objective of a placeholder that keeps the first master programs feasible."""
+
+
+@dataclass
+class MasterRows:
+    """Where the master program's columns and rows are, to read duals and solutions."""
+
+    y: list[int] = field(default_factory=list)
+    """A column per template found (in ``ColumnGeneration.templates`` order)."""
+    artificial: list[int] = field(default_factory=list)
+    convexity: dict[int, int] = field(default_factory=dict)
+    """Party size -> the row that counts its parties."""
+    usage: dict[int, int] = field(default_factory=dict)
+    """Archetype -> its share-limit row (size) or linking row (roster)."""
+    specs: list[tuple[int, list[int]]] = field(default_factory=list)
+    shares: list[tuple[int, list[int]]] = field(default_factory=list)
+    squad: list[tuple[int, int, float]] = field(default_factory=list)
+    """(row, squad goal, slope) of every squad goal's value piece."""
+    flows: list[tuple[str, int, int, int]] = field(default_factory=list)
+    """(kind, group or player, archetype, column) of who plays what (roster)."""
+    groups: list[list[int]] = field(default_factory=list)
 
 
 class ColumnGeneration:
@@ -61,7 +82,7 @@ class ColumnGeneration:
 
     # -- the master --------------------------------------------------------------------------
 
-    def master(self, integer: bool) -> tuple[LinearModel, dict[str, object]]:
+    def master(self, integer: bool) -> tuple[LinearModel, MasterRows]:
         """The master program over the templates found so far."""
         program = self.program
         lm = LinearModel()
@@ -69,12 +90,12 @@ class ColumnGeneration:
             lm.column(0, self.counts[n], cost=w, integer=integer)
             for (n, _), w in zip(self.templates, self.worth, strict=True)
         ]
-        rows: dict[str, object] = {"artificial": []}
-        convexity: dict[int, int] = {}
+        rows = MasterRows(y=y)
+        convexity = rows.convexity
         for n, count in self.counts.items():
             # A placeholder party keeps the program feasible until real templates are found.
             artificial = lm.column(0, count, cost=_ARTIFICIAL * n / program.slots)
-            rows["artificial"].append(artificial)  # type: ignore[attr-defined]
+            rows.artificial.append(artificial)
             convexity[n] = len(lm.rows)
             lm.row(
                 [
@@ -84,29 +105,26 @@ class ColumnGeneration:
                 count,
                 count,
             )
-        rows["convexity"] = convexity
         arch = range(len(program.archetypes))
         usage: dict[int, list[tuple[int, float]]] = defaultdict(list)
         for c, (_, party) in zip(y, self.templates, strict=True):
             for a in set(party):
                 usage[a].append((c, float(party.count(a))))
         hard = program.request.roster is None
-        usage_rows: dict[int, int] = {}
+        usage_rows = rows.usage
         if hard:
             for a in arch:
                 if program.players > program.archetype_cap:
                     usage_rows[a] = len(lm.rows)
                     lm.row(usage[a], upper=program.archetype_cap)
-            spec_rows = []
+            spec_rows = rows.specs
             for group in program.specs:
                 if program.players > program.spec_cap:
                     spec_rows.append((len(lm.rows), group))
                     lm.row([t for a in group for t in usage[a]], upper=program.spec_cap)
-            rows["specs"] = spec_rows
         else:
             self._roster_rows(lm, usage, usage_rows, rows, integer)
-        rows["usage"] = usage_rows
-        squad_rows = []
+        squad_rows = rows.squad
         for k, (_, squad_goal) in enumerate(program.squad_goals):
             u = lm.column(0, 1, cost=program.squad_weight[k])
             target = squad_goal.per_member * program.slots
@@ -122,8 +140,6 @@ class ColumnGeneration:
                     [(u, target), *((c, -slope * m) for c, m in terms if m)],
                     upper=intercept * target,
                 )
-        rows["squad"] = squad_rows
-        rows["y"] = y
         return lm, rows
 
     def _roster_rows(
@@ -131,7 +147,7 @@ class ColumnGeneration:
         lm: LinearModel,
         usage: dict[int, list[tuple[int, float]]],
         usage_rows: dict[int, int],
-        rows: dict[str, object],
+        rows: MasterRows,
         integer: bool,
     ) -> None:
         program = self.program
@@ -156,7 +172,7 @@ class ColumnGeneration:
             if program.must_play(i):
                 # A placeholder seat keeps the program feasible until templates can seat them.
                 seat = lm.column(0, 1, cost=_ARTIFICIAL / program.slots)
-                rows["artificial"].append(seat)  # type: ignore[attr-defined]
+                rows.artificial.append(seat)
                 row.append((seat, 1.0))
                 lm.row(row, lower=1, upper=1)
             else:
@@ -164,7 +180,7 @@ class ColumnGeneration:
         for a in range(len(program.archetypes)):
             usage_rows[a] = len(lm.rows)
             lm.row([*usage[a], *plays[a]], 0, 0)
-        share_rows: list[tuple[str, int, list[int]]] = []
+
         groups = [
             (
                 "archetype_share",
@@ -178,27 +194,23 @@ class ColumnGeneration:
                 continue
             for group in members_of:
                 extra = lm.column(0, program.players, cost=-100 * PRICES[rule] / program.slots)  # type: ignore[index]
-                share_rows.append((rule, len(lm.rows), group))
+                rows.shares.append((len(lm.rows), group))
                 lm.row([(extra, -1.0), *(t for a in group for t in usage[a])], upper=most)
-        rows["shares"] = share_rows
-        rows["flows"] = flows
-        rows["groups"] = grouped
+        rows.flows = flows
+        rows.groups = grouped
 
     # -- pricing -----------------------------------------------------------------------------
 
-    def _costs(self, rows: dict[str, object], duals: list[float]) -> list[float]:
+    def _costs(self, rows: MasterRows, duals: list[float]) -> list[float]:
         """What the master's duals charge for one more member of each archetype in a template."""
         program = self.program
         costs = [0.0] * len(program.archetypes)
-        for a, r in rows["usage"].items():  # type: ignore[attr-defined]
+        for a, r in rows.usage.items():
             costs[a] += duals[r]
-        for r, group in rows.get("specs", ()):  # type: ignore[attr-defined]
+        for r, group in (*rows.specs, *rows.shares):
             for a in group:
                 costs[a] += duals[r]
-        for _, r, group in rows.get("shares", ()):  # type: ignore[attr-defined]
-            for a in group:
-                costs[a] += duals[r]
-        for r, k, slope in rows["squad"]:  # type: ignore[attr-defined]
+        for r, k, slope in rows.squad:
             for a in range(len(program.archetypes)):
                 costs[a] -= duals[r] * slope * program.metric[a][k]
         return costs
@@ -292,7 +304,7 @@ class ColumnGeneration:
         for n, count in self.counts.items():
             if clock.over():
                 return relaxed.objective, math.inf, added
-            dual = relaxed.duals[rows["convexity"][n]]  # type: ignore[index]
+            dual = relaxed.duals[rows.convexity[n]]
             pool = self.pools[n]
             if pool is not None:
                 if not len(pool):
@@ -365,7 +377,7 @@ class ColumnGeneration:
         if not relaxed.duals:
             return solved
         costs = self._costs(rows, relaxed.duals)
-        convexity: dict[int, int] = rows["convexity"]  # type: ignore[assignment]
+        convexity = rows.convexity
         assert solved.objective is not None
         if all(pool is not None for pool in self.pools.values()):
             gap = bound - solved.objective
@@ -408,17 +420,17 @@ class ColumnGeneration:
             status = "no_solution" if result.status == "no_solution" else "infeasible"
             return Solved(status, None, None, None, clock.elapsed())
         values = result.values
-        if any(values[c] > 0.5 for c in rows["artificial"]):  # type: ignore[attr-defined]
+        if any(values[c] > 0.5 for c in rows.artificial):
             return Solved("infeasible", None, None, None, clock.elapsed())
         parties: list[list[int]] = []
-        for c, (_, party) in zip(rows["y"], self.templates, strict=True):  # type: ignore[call-overload]
+        for c, (_, party) in zip(rows.y, self.templates, strict=True):
             parties += [list(party) for _ in range(round(values[c]))]
         # Larger parties first, as the sizes were planned; each in a stable order.
         parties.sort(key=lambda p: (-len(p), sorted(p)))
         pools: dict[int, list[int]] = defaultdict(list)
         if program.request.roster is not None:
-            waiting = [list(members) for members in rows["groups"]]  # type: ignore[attr-defined]
-            for kind, who, a, c in rows["flows"]:  # type: ignore[attr-defined]
+            waiting = [list(members) for members in rows.groups]
+            for kind, who, a, c in rows.flows:
                 count = round(values[c])
                 if kind == "player":
                     pools[a] += [who] * count
