@@ -23,7 +23,7 @@ from gw2wvw.events import Dispatcher, new_client, url_check
 from gw2wvw.settings import Settings, WebhookSettings
 from gw2wvw.squad import load_roles
 from gw2wvw.store import Store, open_store
-from gw2wvw_api import problems
+from gw2wvw_api import offline_docs, problems
 from gw2wvw_api.caching import ResponseCache
 from gw2wvw_api.fastpath import GZIP_MINIMUM, FastPath
 from gw2wvw_api.middleware import HeadAsGet, OneVary, Unexpected, unexpected
@@ -183,7 +183,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=__version__,
         description=DESCRIPTION,
         lifespan=lifespan,
-        docs_url="/docs",
+        # Served by offline_docs, from packaged assets rather than a CDN.
+        docs_url=None,
         redoc_url=None,
         openapi_tags=TAGS,
         generate_unique_id_function=_operation_id,
@@ -210,6 +211,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         webhooks.router,
     ):
         app.include_router(router)
+
+    offline_docs.install(app)
 
     default_openapi = app.openapi
 
