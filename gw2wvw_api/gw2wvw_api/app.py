@@ -23,7 +23,7 @@ from gw2wvw.events import Dispatcher, new_client, url_check
 from gw2wvw.settings import Settings, WebhookSettings
 from gw2wvw.squad import load_roles
 from gw2wvw.store import Store, open_store
-from gw2wvw_api import offline_docs, problems
+from gw2wvw_api import offline_docs, pages, problems
 from gw2wvw_api.caching import ResponseCache
 from gw2wvw_api.fastpath import GZIP_MINIMUM, FastPath
 from gw2wvw_api.middleware import HeadAsGet, OneVary, Unexpected, unexpected
@@ -213,6 +213,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(router)
 
     offline_docs.install(app)
+    # Last: the pages are requested less than the API, and their paths do not clash with it.
+    pages.install(app)
 
     default_openapi = app.openapi
 
