@@ -356,3 +356,14 @@ async def test_signing_out_with_a_broken_session_cookie_just_clears_it(
     signed_out = await client.post("/signout", data={"csrf": csrf_of(page.text)})
     assert signed_out.status_code == 303
     assert 'gw2wvw_session=""' in signed_out.headers["set-cookie"]
+
+
+async def test_player_names_are_escaped_on_the_board(client: httpx.AsyncClient) -> None:
+    _, token = await _page(client, "/squads/new")
+    built = await client.post(
+        "/squads/new",
+        data={"csrf": token, "roster": '<img src=x onerror="alert(1)">: Firebrand\nBob Scourge'},
+    )
+    assert built.status_code == 200, built.text
+    assert "<img src=x" not in built.text
+    assert "&lt;img src=x onerror=" in built.text
