@@ -228,9 +228,10 @@ def _member_label(member: PostMember) -> str:
 
 
 def _player(member: PostMember, markdown: bool) -> str:
-    name = member.player or "-"
+    """The member's player (empty when the squad names none), marked when commanding."""
+    name = member.player or ""
     name = escape_markdown(name) if markdown else name
-    return name + (" (commander)" if member.commander else "")
+    return (name + (" (commander)" if member.commander else "")).strip()
 
 
 def _finding_line(finding: Finding) -> str:
@@ -259,7 +260,7 @@ def _field(name: str, value: str, limits: DiscordLimits, inline: bool = False) -
 
 
 def _member_field(number: int, member: PostMember, limits: DiscordLimits) -> dict[str, Any]:
-    name = shorten(f"{number}. {_player(member, markdown=True)}", limits.field_name)
+    name = shorten(f"{number}. {_player(member, markdown=True)}".strip(), limits.field_name)
     label = escape_markdown(_member_label(member))
     if member.chat_code is None:
         return {"name": name, "value": shorten(label, limits.field_value), "inline": False}
@@ -357,7 +358,7 @@ def markdown(post: SquadPost) -> str:
         for number, member in enumerate(party.members, start=1):
             code = f"`{member.chat_code}`" if member.chat_code else "-"
             lines.append(
-                f"| {number} | {_player(member, markdown=True)} | "
+                f"| {number} | {_player(member, markdown=True) or '-'} | "
                 f"{escape_markdown(member.specialization)} | "
                 f"{escape_markdown(member.archetype)} | {code} |"
             )
@@ -379,7 +380,9 @@ def text(post: SquadPost) -> str:
         lines += ["", f"Party {party.number}"]
         for number, member in enumerate(party.members, start=1):
             code = f"  {member.chat_code}" if member.chat_code else ""
-            lines.append(f"  {number}. {_player(member, False)}: {_member_label(member)}{code}")
+            player = _player(member, markdown=False)
+            who = f"{player}: " if player else ""
+            lines.append(f"  {number}. {who}{_member_label(member)}{code}")
         lines += [
             f"  functions: {', '.join(party.functions) or '-'}",
             f"  missing: {', '.join(party.missing) or '-'}",
