@@ -242,8 +242,18 @@ async def deliver(
     resolver: Resolver | None = None,
     now: datetime | None = None,
 ) -> Recorded:
-    """Attempt a claimed delivery once and record the outcome (``Recorded.due``: the retry)."""
-    result = await attempt(client, task, settings, now=now, resolver=resolver)
+    """Attempt a claimed delivery once and record the outcome (``Recorded.due``: the retry).
+
+    A discord endpoint gets the event as Discord messages (:mod:`gw2wvw.events.discord`).
+    """
+    if task.endpoint.kind == "discord":
+        # Imported here: the Discord attempt builds on this module's pieces.
+        from gw2wvw.events import discord
+
+        messages = await discord.event_messages(store, task.event)
+        result = await discord.attempt(client, task, messages, settings, now=now, resolver=resolver)
+    else:
+        result = await attempt(client, task, settings, now=now, resolver=resolver)
     record = decide(task, result, settings, rng)
     return await store.deliveries.record(task, record, now=result.finished_at, settings=settings)
 

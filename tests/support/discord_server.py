@@ -172,6 +172,7 @@ class DiscordStandIn:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._limits: deque[RateLimit] = deque()
+        self._after = 0
         self._accepted: list[Accepted] = []
         self._rejected: list[list[str]] = []
         self.requests = 0
@@ -188,10 +189,11 @@ class DiscordStandIn:
         """A Discord webhook URL of this stand-in (the path Discord uses)."""
         return f"{self.base}/api/webhooks/{ident}/{token}"
 
-    def rate_limit(self, limits: Iterable[RateLimit]) -> None:
-        """Answer the next requests with these 429s, then normally again."""
+    def rate_limit(self, limits: Iterable[RateLimit], after: int = 0) -> None:
+        """Answer requests with these 429s once ``after`` more have been served, then normally."""
         with self._lock:
             self._limits.extend(limits)
+            self._after = after
 
     def accepted(self) -> list[Accepted]:
         """The messages accepted so far, in order."""
@@ -205,6 +207,9 @@ class DiscordStandIn:
 
     def _next_limit(self) -> RateLimit | None:
         with self._lock:
+            if self._after > 0:
+                self._after -= 1
+                return None
             return self._limits.popleft() if self._limits else None
 
     def _count(self, path: str, headers: dict[str, str]) -> None:
