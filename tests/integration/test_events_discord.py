@@ -215,6 +215,70 @@ async def test_an_unknown_webhook_is_gone_and_a_refused_message_fails(
         assert unknown.status_code == 404
 
 
+async def test_spent_buckets_refusals_and_deleted_compositions(
+    hooks: Store,
+    alice: Actor,
+    discord: DiscordStandIn,
+    client: httpx.AsyncClient,
+    settings: WebhookSettings,
+) -> None:
+    await subscribe(hooks, alice, discord)
+    task = await posted(hooks, alice, settings)
+    # A spent bucket is waited out before each next message: the post still arrives whole.
+    discord.spent_bucket = True
+    recorded = await deliver(hooks, client, task, settings)
+    assert recorded.delivery is not None
+    assert recorded.delivery.status == "succeeded"
+    total = len(discord.accepted())
+    discord.spent_bucket = False
+
+    # A refusal part way fails the attempt and names what was delivered.
+    created = await hooks.compositions.create(alice, fifty("Sat"))
+    await relay(hooks, settings)
+    (task,) = await hooks.deliveries.claim_due(10, settings.lease)
+    first = len(discord.accepted())
+
+    async def refuse_second(request: httpx.Request) -> None:
+        if len(discord.accepted()) == first + 1:
+            discord.answer([400])
+
+    client.event_hooks["request"] = [refuse_second]
+    failed = await deliver(hooks, client, task, settings)
+    client.event_hooks["request"] = []
+    assert failed.delivery is not None
+    assert failed.delivery.error == (
+        f"HTTP 400 at message 2 of {total} (messages 1-1 of {total} delivered)"
+    )
+
+    # Deleted before its retry: the retry says what the event was instead of posting.
+    await hooks.compositions.delete(alice, created.id)
+    retried = await deliver(hooks, client, await retry(hooks, failed, settings), settings)
+    assert retried.delivery is not None
+    assert retried.delivery.status == "succeeded"
+    assert discord.accepted()[-1].payload["content"] == "`composition.created`: Sat"
+
+
+async def test_refused_targets_and_connection_errors_fail(
+    hooks: Store, alice: Actor, discord: DiscordStandIn, client: httpx.AsyncClient
+) -> None:
+    await subscribe(hooks, alice, discord)
+    closed = WebhookSettings(discord_api_base=discord.base, timeout=1.0)
+    task = await posted(hooks, alice, closed)
+    refused = await deliver(hooks, client, task, closed)  # loopback is not allowed here
+    assert refused.delivery is not None
+    assert (refused.delivery.error or "").startswith("forbidden")
+    discord.__exit__()
+    open_again = WebhookSettings(
+        allowed_networks=(ipaddress.ip_network("127.0.0.0/8"),),
+        discord_api_base=discord.base,
+        timeout=1.0,
+        retry_schedule=(0.05,),
+    )
+    broken = await deliver(hooks, client, await retry(hooks, refused, open_again), open_again)
+    assert broken.delivery is not None
+    assert (broken.delivery.error or "").startswith("ConnectError")
+
+
 def test_short_messages_and_rate_limit_waits() -> None:
     event = EventRead(
         id="0" * 32,

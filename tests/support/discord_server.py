@@ -120,6 +120,10 @@ class _Handler(BaseHTTPRequestHandler):
         if not path.startswith("/api/webhooks/") or len(path.split("/")) != 5:
             self._answer(404, {"code": 10015, "message": "Unknown Webhook"})
             return
+        scripted = stand_in._next_answer()
+        if scripted is not None:
+            self._answer(scripted, {"code": 0, "message": f"scripted {scripted}"})
+            return
         limited = stand_in._next_limit()
         if limited is not None:
             self._answer(
@@ -153,6 +157,8 @@ class _Handler(BaseHTTPRequestHandler):
             return
         stand_in._accept(Accepted(path, payload, headers, time.monotonic()))
         limits = {"x-ratelimit-limit": "5", "x-ratelimit-remaining": "4"}
+        if stand_in.spent_bucket:
+            limits.update({"x-ratelimit-remaining": "0", "x-ratelimit-reset-after": "0.05"})
         if "wait=true" in self.path:
             self._answer(200, {"id": str(len(stand_in.accepted())), **payload}, limits)
         else:
@@ -173,6 +179,9 @@ class DiscordStandIn:
         self._lock = threading.Lock()
         self._limits: deque[RateLimit] = deque()
         self._after = 0
+        self._answers: deque[int] = deque()
+        self.spent_bucket = False
+        """When set, every success says the bucket is spent for 0.05 s."""
         self._accepted: list[Accepted] = []
         self._rejected: list[list[str]] = []
         self.requests = 0
@@ -194,6 +203,15 @@ class DiscordStandIn:
         with self._lock:
             self._limits.extend(limits)
             self._after = after
+
+    def answer(self, statuses: Iterable[int]) -> None:
+        """Answer the next requests with these statuses (before any check), then normally."""
+        with self._lock:
+            self._answers.extend(statuses)
+
+    def _next_answer(self) -> int | None:
+        with self._lock:
+            return self._answers.popleft() if self._answers else None
 
     def accepted(self) -> list[Accepted]:
         """The messages accepted so far, in order."""
