@@ -28,7 +28,13 @@ from typing import Any
 
 import httpx
 
-from gw2wvw.events.delivery import USER_AGENT, AttemptResult, _describe, _read_some, _text
+from gw2wvw.events.delivery import (
+    USER_AGENT,
+    AttemptResult,
+    describe_error,
+    read_some,
+    response_text,
+)
 from gw2wvw.events.errors import ForbiddenTarget
 from gw2wvw.events.ssrf import Resolver, check_url
 from gw2wvw.settings import WebhookSettings
@@ -163,12 +169,12 @@ async def attempt(
         except (TimeoutError, httpx.TimeoutException):
             return result("failed", error=f"timed out at message {index + 1} of {total}")
         except httpx.HTTPError as error:
-            return result("failed", error=_describe(error))
+            return result("failed", error=describe_error(error))
         try:
-            raw = await _read_some(response, settings.response_body_limit, deadline)
+            raw = await read_some(response, settings.response_body_limit, deadline)
         finally:
             await response.aclose()
-        code, text = response.status_code, _text(raw)
+        code, text = response.status_code, response_text(raw)
         wait: float | None
         if 200 <= code < 300:
             delivered = index = index + 1
