@@ -4,7 +4,10 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
+import sys
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -155,3 +158,24 @@ def test_roles_list_at_80_columns_breaks_no_function_or_boon(columns: Any) -> No
     for archetype in roles.archetypes:
         row = next(line for line in body if line.split()[0] == archetype.id)
         assert archetype.functions[0] in [cell.strip() for cell in row.split("  ")]
+
+
+@pytest.mark.parametrize("width", ["60", "200"])
+def test_a_real_terminal_width_from_columns_never_cuts_a_code(width: str) -> None:
+    env = {**os.environ, "COLUMNS": width}
+    script = "from gw2wvw.cli import main; main()"
+
+    def run(*args: str) -> str:
+        done = subprocess.run(
+            [sys.executable, "-c", script, *args], capture_output=True, text=True, env=env
+        )
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    codes = run("squad", "build", "--size", "10", "--codes").splitlines()
+    assert len(codes) == 10
+    lines = run("squad", "build", "--size", "10").splitlines()
+    for code in codes:
+        assert any(code in line for line in lines), code
+    assert max(len(line) for line in lines if "[&" not in line) <= int(width)
+    assert f"Chat code {CODE}" in run("build", "decode", CODE).splitlines()
