@@ -217,6 +217,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         builds.router,
         compositions.router,
         fights.router,
+        fights.reviews,
         gamedata_routes.router,
         tools.router,
         accounts.router,

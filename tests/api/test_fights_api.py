@@ -28,6 +28,7 @@ from fastapi import FastAPI
 from gw2wvw_api.imports import InProcessImports
 
 from gw2wvw.fights.report import FightReport
+from gw2wvw.fights.review import Review, composition_of
 from gw2wvw.store import Actor, FightCreate, TokenCreate
 from gw2wvw.store.importing import import_fight, job_id, pack
 from tests.api.conftest import (
@@ -363,3 +364,62 @@ async def test_start_up_imports_what_a_crash_left_pending(
     again = await make_app(worker_queue_name=queue)
     await again.state.services.imports.wait()
     assert (await store_of(again).fights.get(alice.actor, left.id)).status == "ready"
+
+
+async def test_a_composition_of_the_fights_own_parties_reviews_every_member_matched(
+    app: FastAPI, client: httpx.AsyncClient, alice: Account, bob: Account
+) -> None:
+    fight = await imported(app, client, alice, await post_log(client, alice, EBG))
+    own = composition_of(FightReport.model_validate(fight["report"]))
+    body = {
+        "name": "EBG as fought",
+        "mode": "zerg",
+        "parties": [
+            {
+                "members": [
+                    {"player": m.player, "archetype": m.archetype, "commander": m.commander}
+                    for m in party.members
+                ]
+            }
+            for party in own.parties
+        ],
+    }
+    created = await client.post("/v1/compositions", json=body, headers=alice.headers)
+    assert created.status_code == 201, created.text
+    url = f"/v1/compositions/{created.json()['id']}/reviews/{fight['id']}"
+    response = await client.get(url, headers=alice.headers)
+    assert response.status_code == 200, response.text
+    reviewed = Review.model_validate(response.json())
+    assert reviewed.plan == "EBG as fought"
+    assert reviewed.matched == reviewed.planned == sum(len(p.members) for p in own.parties)
+    assert all(not p.missing and not p.unplanned for p in reviewed.parties)
+    for party in reviewed.parties:
+        for goal in party.goals.values():
+            if goal.planned is not None and goal.measured is not None:
+                assert goal.gap == pytest.approx(goal.measured - goal.planned)
+    again = await client.get(
+        url, headers={**alice.headers, "If-None-Match": response.headers["etag"]}
+    )
+    assert again.status_code == 304
+    # Both must be visible: alice's composition and fight are private.
+    assert_problem(await client.get(url, headers=bob.headers), 404, "not_found")
+
+
+async def test_a_fight_that_is_not_ready_cannot_be_reviewed(
+    app: FastAPI, client: httpx.AsyncClient, alice: Account
+) -> None:
+    failed = await imported(app, client, alice, await post_log(client, alice, b"{}"))
+    body = {"name": "plan", "parties": [{"members": [{"archetype": "firebrand-stab"}]}]}
+    created = await client.post("/v1/compositions", json=body, headers=alice.headers)
+    assert created.status_code == 201, created.text
+    url = f"/v1/compositions/{created.json()['id']}/reviews/{failed['id']}"
+    problem = assert_problem(await client.get(url, headers=alice.headers), 409, "fight_not_ready")
+    assert "is failed" in problem["detail"]
+    assert_problem(
+        await client.get(
+            f"/v1/compositions/{created.json()['id']}/reviews/{uuid.uuid4()}",
+            headers=alice.headers,
+        ),
+        404,
+        "not_found",
+    )

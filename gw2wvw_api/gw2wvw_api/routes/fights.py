@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from gw2wvw.events import new_client
 from gw2wvw.fights.report import FightReport
+from gw2wvw.fights.review import Review, review
 from gw2wvw.store import FightCreate, FightQuery, FightRead, Page
 from gw2wvw.store.importing import pack
 from gw2wvw.store.schemas import Visibility, WebhookUrl
@@ -31,6 +32,8 @@ from gw2wvw_api.problems import ProblemError, ProblemException, problem_response
 from gw2wvw_api.routes.common import CONDITIONAL_GET, NO_CONTENT, next_link
 
 router = APIRouter(prefix="/v1/fights", tags=["fights"])
+reviews = APIRouter(prefix="/v1/compositions", tags=["fights"])
+"""Plan against reality: a composition's review against one fight."""
 
 _LOG_TYPES = frozenset(
     {"application/json", "application/gzip", "application/x-gzip", "application/zip"}
@@ -229,3 +232,30 @@ async def delete_fight(caller: WriterDep, fight_id: uuid.UUID) -> Response:
     """Delete one of your fights, its report and its stored log."""
     await caller.services.store.fights.delete(caller.actor, fight_id)
     return Response(status_code=204)
+
+
+@reviews.get(
+    "/{composition_id}/reviews/{fight_id}",
+    response_model=Review,
+    responses={**CONDITIONAL_GET, **problem_responses(400, 401, 404, 409, 422)},
+    summary="A composition against a fight: planned and measured boons per party, who was where",
+    openapi_extra=security("read", optional=True),
+)
+async def get_review(
+    request: Request, caller: ReaderDep, composition_id: uuid.UUID, fight_id: uuid.UUID
+) -> Response:
+    """Review a fight against a composition, both of which the caller may see; 409
+    ``fight_not_ready`` while the fight is pending or if it failed."""
+    store, actor = caller.services.store, caller.actor
+    plan = await store.compositions.composition(actor, composition_id)
+    fight = await store.fights.get(actor, fight_id)
+    if fight.status != "ready" or fight.report is None:
+        why = f": {fight.reason}" if fight.reason else ""
+        raise ProblemException(
+            409, "fight_not_ready", f"fight {fight_id} is {fight.status}{why}; review it once ready"
+        )
+    report = FightReport.model_validate(fight.report)
+    # Evaluating the plan solves its predictions: off the event loop, like the parsing.
+    reviewed = await asyncio.to_thread(review, plan, report, store.roles)
+    body = reviewed.model_dump_json().encode()
+    return respond(request, Representation(body, content_etag(body)))
