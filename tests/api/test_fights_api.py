@@ -25,7 +25,7 @@ import pytest
 from arq.connections import RedisSettings, create_pool
 from arq.jobs import Job, JobStatus
 from fastapi import FastAPI
-from gw2wvw_api.imports import InProcessImports
+from gw2wvw_api.imports import InProcessImports, QueuedImports
 
 from gw2wvw.fights.report import FightReport
 from gw2wvw.fights.review import Review, composition_of
@@ -423,3 +423,16 @@ async def test_a_fight_that_is_not_ready_cannot_be_reviewed(
         404,
         "not_found",
     )
+
+
+async def test_a_fight_queued_while_redis_is_away_stays_pending_for_the_sweep(
+    app: FastAPI, alice: Account, queue: str
+) -> None:
+    fight = await store_of(app).fights.create(
+        alice.actor, FightCreate(source="a.json"), pack(EBG), len(EBG)
+    )
+    # Nothing listens on port 1: the job cannot be queued, and submitting does not fail.
+    away = QueuedImports("redis://127.0.0.1:1/0", queue)
+    await away.submit(fight.id)
+    await away.close()
+    assert await store_of(app).fights.pending() == [fight.id]

@@ -126,8 +126,8 @@ def _permalink(body: bytes) -> PermalinkIn | None:
             "content": {
                 "application/json": {
                     "schema": {
-                        "oneOf": [
-                            {"$ref": "#/components/schemas/PermalinkIn"},
+                        "anyOf": [
+                            PermalinkIn.model_json_schema(),
                             {"type": "object", "description": "An Elite Insights JSON log."},
                         ]
                     }
