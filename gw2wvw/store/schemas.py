@@ -406,6 +406,8 @@ class Page(_Out, Generic[T]):
 FightStatus = Literal["pending", "ready", "failed"]
 """pending: stored, not parsed yet; ready: parsed, the report is there; failed: not a log."""
 
+_NUMBER = re.compile(r"\s*[-+]?\d+(\.\d*)?\s*")
+
 FightSort = Literal["created", "-created"]
 """A sort key of fight listings; a leading ``-`` sorts descending."""
 
@@ -468,6 +470,16 @@ class FightQuery(_In):
         description="The ``next_cursor`` of the previous page.",
     )
     limit: int = Field(default=20, ge=1, le=100)
+
+    @field_validator("started_after", "started_before", mode="before")
+    @classmethod
+    def _iso_text(cls, value: object) -> object:
+        # Pydantic would read a number as seconds since 1970: the schema says date-time text.
+        if isinstance(value, int | float) or (isinstance(value, str) and _NUMBER.fullmatch(value)):
+            raise PydanticCustomError(
+                "invalid_datetime", "give an ISO 8601 time, e.g. 2025-11-04T21:38:00Z"
+            )
+        return value
 
     @field_validator("started_after", "started_before")
     @classmethod

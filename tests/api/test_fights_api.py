@@ -310,7 +310,9 @@ async def test_listing_filters_by_map_status_and_start(
     assert await ids(started_before=alpine["started_at"]) == [ebg["id"]]
     assert await ids(owner="alice", limit="1", status="ready") == [alpine["id"]]
     naive = await client.get("/v1/fights", params={"started_after": "2025-01-01T00:00:00"})
-    assert_problem(naive, 422, "validation_failed")
+    assert_problem(naive, 422, "validation_failed", paths=["/query/started_after"])
+    number = await client.get("/v1/fights", params={"started_before": "1700000000"})
+    assert_problem(number, 422, "validation_failed", paths=["/query/started_before"])
 
 
 async def test_only_the_owner_deletes(

@@ -137,9 +137,14 @@ async def test_filters_by_map_status_and_start(store: Store, alice: Actor) -> No
     assert all(f.report is None for f in (await store.fights.list(alice, FightQuery())).items)
 
 
-async def test_naive_times_are_refused() -> None:
+async def test_naive_times_and_numbers_are_refused() -> None:
     with pytest.raises(PydanticError, match="UTC offset"):
         FightQuery(started_after=datetime(2025, 1, 1))
+    for number in (1700000000, "1700000000", " -1.5"):
+        with pytest.raises(PydanticError, match="ISO 8601"):
+            FightQuery.model_validate({"started_before": number})
+    parsed = FightQuery.model_validate({"started_after": "2025-11-04T21:38:00Z"})
+    assert parsed.started_after == START
 
 
 async def test_pages_follow_the_cursor(store: Store, alice: Actor) -> None:
