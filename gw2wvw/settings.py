@@ -141,6 +141,18 @@ class Settings(BaseSettings):
     redis_url: str | None = None
     """Redis for the shared response cache (and the webhook worker); unset: in-process cache."""
 
+    fight_max_bytes: int = Field(default=100 * 1024 * 1024, ge=1)
+    """The largest fight log ``POST /v1/fights`` accepts, in bytes as sent (compressed or not);
+    beyond it the upload is refused with 413 before it is read to the end."""
+
+    dps_report_url: str = "https://dps.report"
+    """Where ``POST /v1/fights`` fetches permalinks from (its ``/getJson`` endpoint); fetched
+    through the webhooks' SSRF-safe client, so ``webhook_allowed_networks`` applies."""
+
+    worker_queue_name: str = "gw2wvw:webhooks"
+    """The worker's arq queue (``GW2WVW_WORKER_QUEUE_NAME``, which the worker reads too): with
+    Redis, the API queues fight imports there."""
+
     signup_enabled: bool = True
     """Whether anyone may create an account with ``POST /v1/users``."""
 

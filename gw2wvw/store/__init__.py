@@ -1,5 +1,5 @@
-"""Persistence: an async store of users, tokens, builds, compositions and webhooks on SQLite or
-PostgreSQL, with a transactional outbox of events.
+"""Persistence: an async store of users, tokens, builds, compositions, fights and webhooks on
+SQLite or PostgreSQL, with a transactional outbox of events.
 
 >>> async with open_store("sqlite+aiosqlite:///squads.db", migrate=True) as store:  # doctest: +SKIP
 ...     build = await store.builds.create(actor, BuildCreate(name="FB", chat_code="[&DQ...]"))
@@ -35,6 +35,9 @@ with requires("store", "gw2wvw.store"):
         EndpointRead,
         EndpointWithSecret,
         EventRead,
+        FightCreate,
+        FightQuery,
+        FightRead,
         IssuedToken,
         MemberIn,
         MemberRead,
@@ -68,6 +71,9 @@ __all__ = [
     "EndpointWithSecret",
     "ErrorDetail",
     "EventRead",
+    "FightCreate",
+    "FightQuery",
+    "FightRead",
     "IssuedToken",
     "MemberIn",
     "MemberRead",

@@ -403,6 +403,92 @@ class Page(_Out, Generic[T]):
     next_cursor: str | None
 
 
+FightStatus = Literal["pending", "ready", "failed"]
+"""pending: stored, not parsed yet; ready: parsed, the report is there; failed: not a log."""
+
+_NUMBER = re.compile(r"\s*[-+]?\d+(\.\d*)?\s*")
+
+FightSort = Literal["created", "-created"]
+"""A sort key of fight listings; a leading ``-`` sorts descending."""
+
+
+class FightCreate(_In):
+    """A fight log to store: where it comes from and who may see it."""
+
+    source: Line = Field(min_length=1, max_length=2000)
+    """The file name or the dps.report permalink."""
+    visibility: Visibility = "private"
+
+
+class FightRead(_Out):
+    """A stored fight: its parsing status, the reason it failed, or its report."""
+
+    id: uuid.UUID
+    owner: UserRef
+    source: str
+    visibility: Visibility
+    status: FightStatus
+    reason: str | None
+    """Why the log could not be read (``failed`` only)."""
+    map: str | None
+    started_at: datetime | None
+    duration_s: float | None
+    size: int
+    """Bytes of the log as uploaded."""
+    report: dict[str, Any] | None
+    """The fight report (``gw2wvw.fights.FightReport`` as JSON) once ``ready``."""
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class FightQuery(_In):
+    """Filters, order and page of a fight listing."""
+
+    owner: Line | None = Field(
+        default=None, min_length=1, max_length=64, description="Owner's user name, in any case."
+    )
+    map: Line | None = Field(
+        default=None,
+        min_length=1,
+        max_length=100,
+        description="The map, as the report names it, in any case.",
+        examples=["Eternal Battlegrounds"],
+    )
+    status: FightStatus | None = None
+    started_after: datetime | None = Field(
+        default=None, description="Only fights that started at or after this time."
+    )
+    started_before: datetime | None = Field(
+        default=None, description="Only fights that started before this time."
+    )
+    sort: FightSort = "-created"
+    cursor: Line | None = Field(
+        default=None,
+        min_length=1,
+        max_length=500,
+        description="The ``next_cursor`` of the previous page.",
+    )
+    limit: int = Field(default=20, ge=1, le=100)
+
+    @field_validator("started_after", "started_before", mode="before")
+    @classmethod
+    def _iso_text(cls, value: object) -> object:
+        # Pydantic would read a number as seconds since 1970: the schema says date-time text.
+        if isinstance(value, int | float) or (isinstance(value, str) and _NUMBER.fullmatch(value)):
+            raise PydanticCustomError(
+                "invalid_datetime", "give an ISO 8601 time, e.g. 2025-11-04T21:38:00Z"
+            )
+        return value
+
+    @field_validator("started_after", "started_before")
+    @classmethod
+    def _aware(cls, value: datetime | None) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            raise PydanticCustomError("naive_datetime", "give a time with its UTC offset")
+        return value
+
+
 WebhookKind = Literal["standard", "discord"]
 """standard: signed Standard Webhooks JSON events; discord: messages to a Discord webhook URL."""
 

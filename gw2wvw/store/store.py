@@ -20,6 +20,7 @@ from gw2wvw.store.compositions import CompositionRepository
 from gw2wvw.store.deliveries import DeliveryRepository
 from gw2wvw.store.engine import WRITE_OPTION, create_engine, translated_errors
 from gw2wvw.store.errors import Conflict
+from gw2wvw.store.fights import FightRepository
 from gw2wvw.store.migrate import upgrade
 from gw2wvw.store.outbox import OutboxRepository
 from gw2wvw.store.tokens import TokenRepository
@@ -35,6 +36,7 @@ class _Repositories:
         self.tokens = TokenRepository(store, transaction)
         self.builds = BuildRepository(store, transaction)
         self.compositions = CompositionRepository(store, transaction)
+        self.fights = FightRepository(store, transaction)
         self.webhooks = WebhookRepository(store, transaction)
         self.deliveries = DeliveryRepository(store, transaction)
         self.outbox = OutboxRepository(store, transaction)

@@ -1,5 +1,6 @@
-"""The database schema: SQLAlchemy tables for users, tokens, builds, compositions, webhooks and
-the event outbox. Migrations in ``gw2wvw/migrations`` create exactly this (a test compares)."""
+"""The database schema: SQLAlchemy tables for users, tokens, builds, compositions, fights,
+webhooks and the event outbox. Migrations in ``gw2wvw/migrations`` create exactly this (a test
+compares)."""
 
 from __future__ import annotations
 
@@ -13,9 +14,11 @@ from sqlalchemy import (
     CheckConstraint,
     DateTime,
     Dialect,
+    Float,
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -215,6 +218,36 @@ class CompositionMember(Base):
     )
     role: Mapped[str | None] = mapped_column(String(16))
     commander: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class FightRow(Base):
+    """An uploaded fight log: its compressed original and, once parsed, its report."""
+
+    __tablename__ = "fights"
+    __table_args__ = (
+        CheckConstraint("visibility IN ('private', 'unlisted', 'public')", name="visibility"),
+        CheckConstraint("status IN ('pending', 'ready', 'failed')", name="status"),
+        Index("ix_fights_owner_created", "owner_id", "created_at", "id"),
+        Index("ix_fights_visibility_created", "visibility", "created_at", "id"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid7)
+    owner_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    visibility: Mapped[str] = mapped_column(String(16))
+    # Indexed so that start-up finds the fights a crash left pending without a scan.
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    reason: Mapped[str | None] = mapped_column(Text)
+    source: Mapped[str] = mapped_column(String(2000))
+    map: Mapped[str | None] = mapped_column(String(100), index=True)
+    started_at: Mapped[datetime | None] = mapped_column(index=True)
+    duration_s: Mapped[float | None] = mapped_column(Float)
+    report: Mapped[dict[str, Any] | None]
+    # The log as uploaded, gzip-compressed; read only by the parsing job.
+    original: Mapped[bytes] = mapped_column(LargeBinary)
+    size: Mapped[int] = mapped_column(Integer)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class WebhookEndpoint(Base):

@@ -26,9 +26,10 @@ from gw2wvw.store import Store, open_store
 from gw2wvw_api import problems
 from gw2wvw_api.caching import ResponseCache
 from gw2wvw_api.fastpath import GZIP_MINIMUM, FastPath
+from gw2wvw_api.imports import FightImports, InProcessImports, QueuedImports
 from gw2wvw_api.middleware import HeadAsGet, OneVary, Unexpected, unexpected
 from gw2wvw_api.problems import Problem, problem_responses
-from gw2wvw_api.routes import accounts, builds, compositions, health, tools, webhooks
+from gw2wvw_api.routes import accounts, builds, compositions, fights, health, tools, webhooks
 from gw2wvw_api.routes import gamedata as gamedata_routes
 from gw2wvw_api.services import Services
 from gw2wvw_api.throttle import Throttle
@@ -54,6 +55,7 @@ read.
 TAGS = [
     {"name": "builds", "description": "Stored builds, from a build object or a chat code."},
     {"name": "compositions", "description": "Stored squads and their boon coverage."},
+    {"name": "fights", "description": "Elite Insights logs of fights, parsed into reports."},
     {"name": "tools", "description": "Stateless tools: decode, validate, evaluate, build squads."},
     {"name": "gamedata", "description": "The game data the API validates against (public)."},
     {"name": "roles", "description": "The WvW archetypes the squad tools plan with (public)."},
@@ -165,6 +167,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             if config.redis_url is None:
                 # The embedded mode: no Redis, so no worker either; this process delivers.
                 dispatcher = await _start_dispatcher(stack, store, hooks)
+            imports: FightImports
+            if dispatcher is None:
+                assert config.redis_url is not None
+                imports = QueuedImports(config.redis_url, config.worker_queue_name)
+            else:
+                imports = InProcessImports(store, dispatcher.notify)
+                # What a crash or a shutdown left half done runs again, in the background.
+                await imports.resume()
+            stack.push_async_callback(imports.close)
             throttle = Throttle(config, config.redis_url)
             stack.push_async_callback(throttle.close)
             app.state.services = Services(
@@ -174,6 +185,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 responses=ResponseCache(cache, config.cache_ttl),
                 tokens=TokenCache(store, cache),
                 throttle=throttle,
+                imports=imports,
                 dispatcher=dispatcher,
             )
             yield
@@ -204,6 +216,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         health.router,
         builds.router,
         compositions.router,
+        fights.router,
+        fights.reviews,
         gamedata_routes.router,
         tools.router,
         accounts.router,

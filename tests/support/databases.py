@@ -29,6 +29,7 @@ TABLES = (
     "webhook_deliveries",
     "outbox",
     "webhook_endpoints",
+    "fights",
     "composition_tags",
     "composition_members",
     "compositions",
