@@ -2,8 +2,8 @@
 
 A composition event (``composition.created`` / ``composition.updated``) becomes the
 composition's post (:func:`gw2wvw.squad.post.discord_messages`) as its owner sees it when the
-attempt runs; every other event (a deleted composition, builds, tests) one short message.
-Nothing is signed: Discord authenticates the sender by the token in the URL.
+attempt runs; every other event (a deleted composition, an imported fight, builds, tests) is one
+short message. Nothing is signed: Discord authenticates the sender by the token in the URL.
 
 A post of several messages goes out message by message in one attempt. A 429 names how long to
 wait (``retry_after`` in the JSON body, ``Retry-After``, ``X-RateLimit-Reset-After``): a wait
@@ -50,11 +50,22 @@ _MOST_429 = 5
 """429 answers slept through in one attempt, however short their waits."""
 
 
+def _subject(payload: dict[str, Any]) -> str:
+    """What an event's payload names: a fight by its map, length and start; else its name."""
+    if "duration_s" in payload and "map" in payload:
+        parts = [str(payload["map"] or "a fight")]
+        if isinstance(payload["duration_s"], int | float):
+            parts.append(f"{payload['duration_s']:.0f} s")
+        if payload.get("started_at"):
+            parts.append(f"started {payload['started_at']}")
+        return ", ".join(parts)
+    return str(payload.get("name") or payload.get("message") or payload.get("id") or "")
+
+
 def short_message(event: EventRead) -> dict[str, Any]:
     """One message telling what happened: the event type and what it names."""
-    payload = event.payload
-    subject = payload.get("name") or payload.get("message") or payload.get("id") or ""
-    text = f"`{event.type}`" + (f": {escape_markdown(str(subject))}" if subject else "")
+    subject = _subject(event.payload)
+    text = f"`{event.type}`" + (f": {escape_markdown(subject)}" if subject else "")
     return {"content": shorten(text, DISCORD_LIMITS.content), "allowed_mentions": {"parse": []}}
 
 

@@ -292,6 +292,22 @@ def test_short_messages_and_rate_limit_waits() -> None:
         id="0" * 32, type="webhook.test", owner_id=None, payload={}, created_at=utcnow()
     )
     assert short_message(plain)["content"] == "`webhook.test`"
+    fight = plain.model_copy(
+        update={
+            "type": "fight.imported",
+            "payload": {
+                "id": "f-1",
+                "map": "Eternal Battlegrounds",
+                "duration_s": 312.4,
+                "started_at": "2026-12-03T20:00:00Z",
+            },
+        }
+    )
+    assert short_message(fight)["content"] == (
+        "`fight.imported`: Eternal Battlegrounds, 312 s, started 2026-12-03T20:00:00Z"
+    )
+    unknown = fight.model_copy(update={"payload": {"map": None, "duration_s": None}})
+    assert short_message(unknown)["content"] == "`fight.imported`: a fight"
     answer = httpx.Response(429, headers={"retry-after": "3"})
     assert rate_limit_wait(answer, json.dumps({"retry_after": 1.5}).encode()) == 1.5
     assert rate_limit_wait(answer, b"not json") == 3.0
