@@ -128,7 +128,11 @@ def _permalink(body: bytearray) -> PermalinkIn | None:
                     "schema": {
                         "anyOf": [
                             PermalinkIn.model_json_schema(),
-                            {"type": "object", "description": "An Elite Insights JSON log."},
+                            {
+                                # Any JSON: what is not a log is stored and then fails with
+                                # the reason, as the job finds it.
+                                "description": "An Elite Insights JSON log."
+                            },
                         ]
                     }
                 },
