@@ -54,6 +54,9 @@ DEFAULT_RETRY_SCHEDULE = (
 )
 """Seconds to wait after each failed attempt: 12 retries spanning about three days."""
 
+DISCORD_API_BASE = "https://discord.com"
+"""Discord's own base: the only host a discord endpoint's URL may name."""
+
 
 class WebhookSettings(BaseModel):
     """How webhooks are checked, signed, sent, retried and given up on."""
@@ -98,6 +101,14 @@ class WebhookSettings(BaseModel):
 
     batch_size: int = Field(default=100, ge=1, le=1000)
     """Outbox events relayed, or deliveries claimed, per database round."""
+
+    discord_api_base: str = DISCORD_API_BASE
+    """Where Discord webhook URLs live: a discord endpoint's URL is under
+    ``{discord_api_base}/api/webhooks/`` (a local stand-in's base in tests)."""
+
+    discord_wait_cap: float = Field(default=5.0, ge=0, le=60)
+    """The longest Discord rate-limit wait (seconds) slept through inside one attempt, between
+    the messages of a post; a longer one ends the attempt and the retry waits for it."""
 
     @property
     def lease(self) -> timedelta:
@@ -209,6 +220,12 @@ class Settings(BaseSettings):
 
     webhook_batch_size: int = Field(default=100, ge=1, le=1000)
     """Events relayed, or deliveries claimed, per database round."""
+
+    webhook_discord_api_base: str = DISCORD_API_BASE
+    """``GW2WVW_WEBHOOK_DISCORD_API_BASE``: the base of the Discord webhook URLs accepted."""
+
+    webhook_discord_wait_cap: float = Field(default=5.0, ge=0, le=60)
+    """Seconds of a Discord rate limit slept through within one attempt."""
 
     @property
     def webhooks(self) -> WebhookSettings:

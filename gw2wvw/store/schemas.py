@@ -489,10 +489,16 @@ class FightQuery(_In):
         return value
 
 
+WebhookKind = Literal["standard", "discord"]
+"""standard: signed Standard Webhooks JSON events; discord: messages to a Discord webhook URL."""
+
+
 class EndpointCreate(_In):
     """A webhook endpoint to register."""
 
     url: WebhookUrl
+    kind: WebhookKind = "standard"
+    """discord needs a Discord webhook URL (``https://discord.com/api/webhooks/...``)."""
     event_types: tuple[EventPattern, ...] = Field(min_length=1, max_length=20)
     description: Paragraph = Field(default="", max_length=500)
 
@@ -511,6 +517,7 @@ class EndpointRead(_Out):
 
     id: uuid.UUID
     url: str
+    kind: WebhookKind = "standard"
     description: str
     event_types: tuple[str, ...]
     enabled: bool
@@ -618,6 +625,7 @@ class EndpointTarget(_Out):
     url: str
     secrets: tuple[str, ...] = Field(repr=False)
     """The current secret first, then a rotated-out one still in its grace period."""
+    kind: WebhookKind = "standard"
 
 
 class DeliveryTask(_Out):

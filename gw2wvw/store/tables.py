@@ -260,6 +260,8 @@ class WebhookEndpoint(Base):
         ForeignKey("users.id", ondelete="CASCADE"), index=True
     )
     url: Mapped[str] = mapped_column(String(2000))
+    # standard: Standard Webhooks, signed; discord: Discord messages to a Discord webhook URL.
+    kind: Mapped[str] = mapped_column(String(16), server_default="standard")
     description: Mapped[str] = mapped_column(Text, default="")
     secret: Mapped[str] = mapped_column(String(100))
     previous_secret: Mapped[str | None] = mapped_column(String(100))

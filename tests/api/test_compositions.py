@@ -671,6 +671,7 @@ def test_every_answer_is_documented() -> None:
             404,
             422,
         },
+        ("GET", "/v1/compositions/{composition_id}/post"): {200, 304, 400, 401, 403, 404, 422},
         ("PUT", "/v1/compositions/{composition_id}"): write,
         ("PATCH", "/v1/compositions/{composition_id}"): write,
         ("DELETE", "/v1/compositions/{composition_id}"): {204, 400, 401, 403, 404, 412, 422},
