@@ -27,7 +27,7 @@ def job_id(fight_id: uuid.UUID) -> str:
     return f"fight:{fight_id}"
 
 
-def pack(upload: bytes) -> bytes:
+def pack(upload: bytes | bytearray) -> bytes:
     """The stored form of an upload: its bytes, exactly as sent, gzip-compressed.
 
     Level 1: the API compresses while the uploader waits, and a JSON log still shrinks

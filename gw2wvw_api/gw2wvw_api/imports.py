@@ -12,7 +12,7 @@ from typing import Protocol
 
 from arq.connections import ArqRedis, RedisSettings, create_pool
 
-from gw2wvw.store import Store
+from gw2wvw.store import NotFound, Store
 from gw2wvw.store.importing import JOB, import_fight, job_id
 
 logger = logging.getLogger(__name__)
@@ -77,6 +77,8 @@ class InProcessImports:
         async with self._slots:
             try:
                 await import_fight(self.store, fight_id)
+            except NotFound:
+                return  # deleted before its turn came
             except Exception:
                 # The store failed (import_fight marks every other failure): still pending.
                 logger.exception("fight %s not imported; it stays pending", fight_id)

@@ -30,7 +30,7 @@ def _unreachable(detail: str) -> ProblemException:
     return ProblemException(502, "permalink_unavailable", detail)
 
 
-async def fetch_log(client: httpx.AsyncClient, settings: Settings, permalink: str) -> bytes:
+async def fetch_log(client: httpx.AsyncClient, settings: Settings, permalink: str) -> bytearray:
     """The bytes of the log behind ``permalink`` (JSON, or gzip when the server sent it so).
 
     502 ``permalink_unavailable`` when dps.report refuses, fails or answers other than 200;
@@ -75,4 +75,4 @@ async def fetch_log(client: httpx.AsyncClient, settings: Settings, permalink: st
             await response.aclose()
     except httpx.HTTPError as error:
         raise _unreachable(f"dps.report could not be reached ({type(error).__name__})") from error
-    return bytes(data)
+    return data

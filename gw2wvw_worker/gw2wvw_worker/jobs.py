@@ -26,7 +26,7 @@ from arq.constants import job_key_prefix
 from gw2wvw.events import deliver as deliver_once
 from gw2wvw.events import new_client, relay, url_check
 from gw2wvw.settings import Settings
-from gw2wvw.store import importing, open_store
+from gw2wvw.store import NotFound, importing, open_store
 from gw2wvw.store.schemas import DueDelivery
 
 logger = logging.getLogger(__name__)
@@ -100,9 +100,13 @@ async def deliver(ctx: dict[str, Any], delivery_id: str) -> str:
 async def import_fight(ctx: dict[str, Any], fight_id: str) -> str:
     """The ``import_fight`` job: parse an uploaded fight, mark it ready or failed.
 
-    Idempotent: a fight already finished stays as it is. Returns its status, for arq's log.
+    Idempotent: a fight already finished stays as it is. Returns its status (``gone`` if it
+    was deleted before the job ran), for arq's log.
     """
-    fight = await importing.import_fight(ctx["store"], uuid.UUID(fight_id))
+    try:
+        fight = await importing.import_fight(ctx["store"], uuid.UUID(fight_id))
+    except NotFound:
+        return "gone"
     return fight.status
 
 

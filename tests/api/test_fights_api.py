@@ -438,3 +438,15 @@ async def test_a_fight_queued_while_redis_is_away_stays_pending_for_the_sweep(
     await away.submit(fight.id)
     await away.close()
     assert await store_of(app).fights.pending() == [fight.id]
+
+
+async def test_a_fight_deleted_before_its_turn_is_skipped(
+    app: FastAPI, alice: Account, caplog: pytest.LogCaptureFixture
+) -> None:
+    store = store_of(app)
+    fight = await store.fights.create(alice.actor, FightCreate(source="a.json"), pack(b"{}"), 2)
+    await store.fights.delete(alice.actor, fight.id)
+    imports = InProcessImports(store, lambda: None)
+    await imports.submit(fight.id)
+    await imports.wait()
+    assert "stays pending" not in caplog.text

@@ -181,3 +181,14 @@ async def test_only_the_owner_deletes(store: Store, alice: Actor, bob: Actor) ->
     # A job that finds its fight gone has nothing to mark.
     with pytest.raises(NotFound):
         await store.fights.mark_failed(fight.id, "gone")
+
+
+async def test_deleting_the_account_deletes_its_fights(
+    store: Store, alice: Actor, bob: Actor
+) -> None:
+    mine = await pending(store, alice, "public")
+    theirs = await pending(store, bob, "public")
+    await store.users.delete(alice)
+    with pytest.raises(NotFound):
+        await store.fights.get(bob, mine.id)
+    assert [f.id for f in (await store.fights.list(bob, FightQuery())).items] == [theirs.id]

@@ -11,7 +11,7 @@ import pytest
 from arq.connections import ArqRedis, create_pool
 from arq.worker import Worker
 from gw2wvw_worker.config import QUEUE, WorkerConfig, redis_settings, worker_settings
-from gw2wvw_worker.jobs import enqueue_fights, sweep
+from gw2wvw_worker.jobs import enqueue_fights, import_fight, sweep
 
 from gw2wvw.settings import Settings
 from gw2wvw.store import Actor, FightCreate, FightRead, Store
@@ -75,3 +75,9 @@ async def test_the_sweep_queues_pending_fights_redis_lost(
     await drain(settings, store)
     assert (await store.fights.get(alice, fight.id)).status == "ready"
     assert await sweep(ctx) == 0
+
+
+async def test_a_fight_deleted_before_its_job_is_gone(store: Store, alice: Actor) -> None:
+    fight = await upload(store, alice, b"{}")
+    await store.fights.delete(alice, fight.id)
+    assert await import_fight({"store": store}, str(fight.id)) == "gone"
