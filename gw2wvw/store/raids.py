@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, Select, delete, func, insert, or_, select, update
 
 from gw2wvw.squad.roles import ArchetypeNotFound
 from gw2wvw.store.base import Repository, Transaction, require_user
+from gw2wvw.store.compositions import CompositionRepository
 from gw2wvw.store.errors import (
     Conflict,
     ErrorDetail,
@@ -23,6 +24,8 @@ from gw2wvw.store.ids import uuid7
 from gw2wvw.store.pagination import encode_cursor, keyset
 from gw2wvw.store.schemas import (
     Actor,
+    CompositionCreate,
+    CompositionPatch,
     Page,
     RaidCreate,
     RaidPatch,
@@ -33,6 +36,9 @@ from gw2wvw.store.schemas import (
     UserRef,
 )
 from gw2wvw.store.tables import EventRow, SignupRow, User, utcnow
+
+if TYPE_CHECKING:
+    from gw2wvw.store.planning import EventPlan
 
 _SORTS = {"starts": EventRow.starts_at, "created": EventRow.created_at}
 
@@ -386,28 +392,84 @@ class RaidRepository(Repository):
             await tx.session.execute(delete(SignupRow).where(SignupRow.id == row.id))
             await tx.emit("signup.changed", event.owner.id, _change("withdrawn", read))
 
-    async def attach_plan(
-        self, actor: Actor, event_id: uuid.UUID, composition_id: uuid.UUID, payload: Any
-    ) -> RaidRead:
-        """Record ``composition_id`` as the event's plan; emits ``event.planned`` with
-        ``payload`` (the plan and its changes) beside the event."""
-        owner = require_user(actor)
+    async def plan(
+        self,
+        actor: Actor,
+        event_id: uuid.UUID,
+        *,
+        keep: bool = True,
+        time_limit: float = 10.0,
+    ) -> EventPlan:
+        """Build the squad from the sign-ups and save it as the event's composition (owner only).
+
+        With ``keep``, players the saved plan places stay where they are (locks); the answer
+        lists what changed and why. Creates the composition the first time and updates it
+        after (``composition.created`` / ``.updated``); emits ``event.planned``. Needs the
+        ``squad`` extra. ValidationFailed when nobody signed up, Conflict when no squad fits.
+        """
+        from gw2wvw.store.planning import EventPlan, placements, solve
+
+        async with self._tx(write=False) as tx:
+            event = await self._fetch(tx, actor, event_id)
+        if event.owner.id != actor.user_id:
+            raise PermissionDenied(f"event {event_id} belongs to {event.owner.name}")
+        signups = await self.signups(actor, event_id)
+        previous = {}
+        if event.composition_id is not None:
+            stored = await CompositionRepository(self.store, self._joined).get(
+                actor, event.composition_id
+            )
+            previous = placements(stored)
+        planned, parties = await solve(
+            self.store.roles, event, signups, previous, keep=keep, time_limit=time_limit
+        )
         async with self._tx() as tx:
+            compositions = CompositionRepository(self.store, tx)
             current = await self._owned(tx, actor, event_id)
+            if current.composition_id is None:
+                composition = await compositions.create(
+                    actor,
+                    CompositionCreate(
+                        name=event.name,
+                        description=f"Planned from the sign-ups of event {event.id}",
+                        mode=event.mode,
+                        visibility=event.visibility,
+                        parties=parties,
+                    ),
+                )
+            else:
+                composition = await compositions.update(
+                    actor, current.composition_id, CompositionPatch(parties=parties)
+                )
             await tx.session.execute(
                 update(EventRow)
                 .where(EventRow.id == event_id)
                 .values(
-                    composition_id=composition_id,
+                    composition_id=composition.id,
                     version=current.version + 1,
                     updated_at=utcnow(),
                 )
             )
-            planned = await self._fetch(tx, actor, event_id)
+            saved = await self._fetch(tx, actor, event_id)
+            changes = [c.model_dump(mode="json") for c in planned.changes]
             await tx.emit(
-                "event.planned", owner, {"event": planned.model_dump(mode="json"), **payload}
+                "event.planned",
+                saved.owner.id,
+                {
+                    "event": saved.model_dump(mode="json"),
+                    "composition_id": str(composition.id),
+                    "changes": changes,
+                    "waiting": planned.waiting,
+                },
             )
-        return planned
+        return EventPlan(
+            event=saved,
+            composition=composition,
+            changes=planned.changes,
+            waiting=planned.waiting,
+            status=planned.plan.status,
+            evaluation=planned.plan.evaluation,
+        )
 
 
 def _change(change: str, signup: SignupRead) -> dict[str, Any]:

@@ -233,3 +233,42 @@ async def test_a_locked_event_refuses_members_but_not_its_owner(
         "event.locked",
         "event.unlocked",
     ]
+
+
+async def test_the_plan_is_saved_as_the_events_composition_and_re_planned_in_place(
+    store: Store, alice: Actor, bob: Actor
+) -> None:
+    event = await store.raids.create(alice, night(size=10, mode="zerg"))
+    with pytest.raises(ValidationFailed) as empty:
+        await store.raids.plan(alice, event.id)
+    assert empty.value.errors[0].code == "no_signups"
+    kinds = [("Druid",), ("Firebrand",), ("Scourge",), ("Weaver",), ("Harbinger",)]
+    for n in range(10):
+        member = await sign_up(store, f"member{n}")
+        await store.raids.sign_up(member, event.id, SignupIn(specializations=kinds[n % 5]))
+    with pytest.raises(PermissionDenied):
+        await store.raids.plan(bob, event.id)
+    first = await store.raids.plan(alice, event.id)
+    assert first.event.composition_id == first.composition.id
+    assert [len(p.members) for p in first.composition.parties] == [5, 5]
+    assert len(first.changes) == 10
+    assert {c.kind for c in first.changes} == {"joined"}
+    gone = await store.raids.signups(alice, event.id)
+    leaver = Actor(user_id=gone[3].user.id, name=gone[3].user.name)
+    await store.raids.withdraw(leaver, event.id)
+    again = await store.raids.plan(alice, event.id)
+    assert again.composition.id == first.composition.id
+    assert again.composition.version == 2
+    left, *moved = again.changes
+    assert (left.player, left.kind, left.reason) == (gone[3].player, "left", "withdrew")
+    # Nine players make parties of 5 and 4: at most one player changes party, none else.
+    assert [(c.kind, c.reason) for c in moved] in (
+        [],
+        [("moved", "party 2 holds fewer players now")],
+    )
+    planned = [e for e in await store.outbox.list() if e.type == "event.planned"]
+    assert len(planned) == 2
+    assert planned[1].payload["changes"][0]["kind"] == "left"
+    assert planned[1].owner_id == alice.user_id
+    kinds_written = [t for t in await types(store) if t.startswith("composition.")]
+    assert kinds_written == ["composition.created", "composition.updated"]
