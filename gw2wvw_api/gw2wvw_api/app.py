@@ -28,7 +28,7 @@ from gw2wvw_api.caching import ResponseCache
 from gw2wvw_api.fastpath import GZIP_MINIMUM, FastPath
 from gw2wvw_api.middleware import HeadAsGet, OneVary, Unexpected, unexpected
 from gw2wvw_api.problems import Problem, problem_responses
-from gw2wvw_api.routes import accounts, builds, compositions, health, tools, webhooks
+from gw2wvw_api.routes import accounts, builds, compositions, events, health, tools, webhooks
 from gw2wvw_api.routes import gamedata as gamedata_routes
 from gw2wvw_api.services import Services
 from gw2wvw_api.throttle import Throttle
@@ -208,6 +208,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         tools.router,
         accounts.router,
         webhooks.router,
+        events.router,
     ):
         app.include_router(router)
 
