@@ -23,6 +23,7 @@ from gw2wvw.store.errors import Conflict
 from gw2wvw.store.fights import FightRepository
 from gw2wvw.store.migrate import upgrade
 from gw2wvw.store.outbox import OutboxRepository
+from gw2wvw.store.raids import RaidRepository
 from gw2wvw.store.tokens import TokenRepository
 from gw2wvw.store.users import UserRepository
 from gw2wvw.store.webhooks import UrlCheck, WebhookRepository
@@ -40,6 +41,7 @@ class _Repositories:
         self.webhooks = WebhookRepository(store, transaction)
         self.deliveries = DeliveryRepository(store, transaction)
         self.outbox = OutboxRepository(store, transaction)
+        self.raids = RaidRepository(store, transaction)
 
 
 class UnitOfWork(_Repositories):

@@ -333,3 +333,59 @@ class WebhookAttempt(Base):
     response_body: Mapped[str | None] = mapped_column(Text)
     duration_ms: Mapped[int] = mapped_column(Integer)
     error: Mapped[str | None] = mapped_column(Text)
+
+
+class EventRow(Base):
+    """A raid night: when, what kind of squad, who may see it, and the plan built for it."""
+
+    __tablename__ = "events"
+    __table_args__ = (
+        CheckConstraint("visibility IN ('private', 'unlisted', 'public')", name="visibility"),
+        CheckConstraint("size BETWEEN 5 AND 50", name="size"),
+        Index("ix_events_owner_starts", "owner_id", "starts_at", "id"),
+        Index("ix_events_visibility_starts", "visibility", "starts_at", "id"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid7)
+    owner_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(100))
+    description: Mapped[str] = mapped_column(Text, default="")
+    starts_at: Mapped[datetime]
+    # The IANA zone the officer announced it in: the instant is UTC, the zone is for display.
+    time_zone: Mapped[str] = mapped_column(String(64))
+    mode: Mapped[str] = mapped_column(String(16))
+    size: Mapped[int] = mapped_column(Integer)
+    guild_tag: Mapped[str | None] = mapped_column(String(4))
+    visibility: Mapped[str] = mapped_column(String(16))
+    locked: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The plan outlives nothing: deleting its composition leaves the event unplanned.
+    composition_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("compositions.id", ondelete="SET NULL")
+    )
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SignupRow(Base):
+    """One member's sign-up to an event: who plays, what they can bring, whether they come."""
+
+    __tablename__ = "signups"
+    __table_args__ = (
+        UniqueConstraint("event_id", "user_id"),
+        CheckConstraint("status IN ('coming', 'maybe', 'late', 'backup')", name="status"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid7)
+    event_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    player: Mapped[str] = mapped_column(String(64))
+    # Archetype ids, most preferred first.
+    specializations: Mapped[list[Any]]
+    status: Mapped[str] = mapped_column(String(16))
+    note: Mapped[str] = mapped_column(Text, default="")
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -29,7 +29,16 @@ from gw2wvw_api.fastpath import GZIP_MINIMUM, FastPath
 from gw2wvw_api.imports import FightImports, InProcessImports, QueuedImports
 from gw2wvw_api.middleware import HeadAsGet, OneVary, Unexpected, unexpected
 from gw2wvw_api.problems import Problem, problem_responses
-from gw2wvw_api.routes import accounts, builds, compositions, fights, health, tools, webhooks
+from gw2wvw_api.routes import (
+    accounts,
+    builds,
+    compositions,
+    events,
+    fights,
+    health,
+    tools,
+    webhooks,
+)
 from gw2wvw_api.routes import gamedata as gamedata_routes
 from gw2wvw_api.services import Services
 from gw2wvw_api.throttle import Throttle
@@ -222,6 +231,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         tools.router,
         accounts.router,
         webhooks.router,
+        events.router,
     ):
         app.include_router(router)
 

@@ -25,6 +25,8 @@ DATABASE_PREFIX = os.environ.get("GW2WVW_TEST_DATABASE_PREFIX", "gw2wvw_test")
 """How the names of the PostgreSQL databases the tests create begin."""
 
 TABLES = (
+    "signups",
+    "events",
     "webhook_attempts",
     "webhook_deliveries",
     "outbox",
