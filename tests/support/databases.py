@@ -36,6 +36,7 @@ TABLES = (
     "builds",
     "tags",
     "api_tokens",
+    "gw2_keys",
     "users",
 )
 
