@@ -177,6 +177,13 @@ class Gw2ApiClient:
             raise MissingScopesError(missing)
         return info
 
+    async def account_name(self) -> str:
+        """The account's name (``Ann.1234``), from ``/v2/account``."""
+        account = await self.get("/v2/account")
+        if not isinstance(account, dict) or not isinstance(account.get("name"), str):
+            raise Gw2ApiError("/v2/account did not answer an account with a name")
+        return str(account["name"])
+
     async def _list(self, path: str) -> list[dict[str, Any]]:
         body = await self.get(path)
         if not isinstance(body, list) or not all(isinstance(r, dict) for r in body):
@@ -207,6 +214,14 @@ async def check_key(key: str, *, api_url: str = DEFAULT_API_URL, **options: Any)
     """
     async with Gw2ApiClient(key, api_url=api_url, **options) as client:
         return await client.key_info()
+
+
+async def identify(
+    key: str, *, api_url: str = DEFAULT_API_URL, **options: Any
+) -> tuple[KeyInfo, str]:
+    """Check the key like :func:`check_key`, then also name its account."""
+    async with Gw2ApiClient(key, api_url=api_url, **options) as client:
+        return await client.key_info(), await client.account_name()
 
 
 async def read_account(key: str, *, api_url: str = DEFAULT_API_URL, **options: Any) -> RawAccount:

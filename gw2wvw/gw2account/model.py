@@ -39,6 +39,15 @@ class AccountBuild(_Frozen):
     elite_specialization: str | None = Field(description="Its elite specialization, if any.")
     problem: str | None = Field(default=None, description="Why there is no build or chat code.")
 
+    @property
+    def empty(self) -> bool:
+        """Whether nothing is chosen in it (a tab never filled in), or it could not be read."""
+        build = self.build
+        return build is None or (
+            build.specializations == (None, None, None)
+            and all(skill is None for _, skill in build.skills.terrestrial.slots())
+        )
+
 
 class Gw2Character(_Frozen):
     """One character: its name, profession and build tabs."""
