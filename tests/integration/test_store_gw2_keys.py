@@ -157,3 +157,28 @@ def test_a_server_database_without_a_key_gets_no_cipher(tmp_path: Path) -> None:
     settings = Settings(data_dir=tmp_path, database_url="postgresql://db/gw2wvw")
     assert cipher_from_settings(settings) is None
     assert list(tmp_path.iterdir()) == []
+
+
+def test_two_processes_starting_at_once_share_one_embedded_key(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    theirs = Fernet.generate_key().decode()
+    (data_dir / KEY_FILE).write_text(theirs + "\n")
+    real = Path.read_text
+    calls: list[Path] = []
+
+    def late(path: Path, *args: object, **kwargs: object) -> str:
+        # The other process wrote the file just after this one looked for it.
+        calls.append(path)
+        if len(calls) == 1:
+            raise FileNotFoundError(path)
+        return real(path, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Path, "read_text", late)
+    cipher = cipher_from_settings(Settings(data_dir=data_dir))
+    monkeypatch.undo()
+    assert cipher is not None
+    assert Cipher([theirs]).decrypt(cipher.encrypt(KEY)) == KEY
+    assert (data_dir / KEY_FILE).read_text().strip() == theirs
