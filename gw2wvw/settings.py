@@ -7,7 +7,7 @@ from ipaddress import IPv4Network, IPv6Network
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, SecretStr
 
 from gw2wvw._extras import requires
 
@@ -128,7 +128,12 @@ class Settings(BaseSettings):
     """A synced snapshot (file or directory) to use instead of the bundled one."""
 
     gw2_api_url: str = "https://api.guildwars2.com"
-    """The official GW2 API that ``gw2wvw gamedata sync`` reads."""
+    """The official GW2 API that ``gw2wvw gamedata sync`` and players' GW2 accounts read."""
+
+    encryption_key: SecretStr | None = None
+    """Fernet key(s), comma-separated, the first encrypting: they encrypt players' GW2 API keys
+    at rest. Unset: the embedded mode keeps a generated one in ``data_dir/encryption.key``; a
+    server with ``database_url`` set refuses to store GW2 API keys."""
 
     database_url: str | None = None
     """SQLite or PostgreSQL URL; unset means the embedded SQLite file in ``data_dir``."""

@@ -8,6 +8,7 @@ SQLite or PostgreSQL, with a transactional outbox of events.
 from gw2wvw._extras import requires
 
 with requires("store", "gw2wvw.store"):
+    from gw2wvw.store.encryption import Cipher, EncryptionError, cipher_from_settings
     from gw2wvw.store.errors import (
         Conflict,
         ErrorDetail,
@@ -19,6 +20,7 @@ with requires("store", "gw2wvw.store"):
         ValidationFailed,
         VersionConflict,
     )
+    from gw2wvw.store.gw2keys import Gw2KeyRead
     from gw2wvw.store.raids import EventLocked
     from gw2wvw.store.schemas import (
         ANONYMOUS,
@@ -68,11 +70,13 @@ __all__ = [
     "BuildPatch",
     "BuildQuery",
     "BuildRead",
+    "Cipher",
     "CompositionCreate",
     "CompositionPatch",
     "CompositionQuery",
     "CompositionRead",
     "Conflict",
+    "EncryptionError",
     "EndpointCreate",
     "EndpointPatch",
     "EndpointRead",
@@ -83,6 +87,7 @@ __all__ = [
     "FightCreate",
     "FightQuery",
     "FightRead",
+    "Gw2KeyRead",
     "IssuedToken",
     "MemberIn",
     "MemberRead",
@@ -111,5 +116,6 @@ __all__ = [
     "UserUpdate",
     "ValidationFailed",
     "VersionConflict",
+    "cipher_from_settings",
     "open_store",
 ]

@@ -1,6 +1,6 @@
-"""The database schema: SQLAlchemy tables for users, tokens, builds, compositions, fights,
-webhooks and the event outbox. Migrations in ``gw2wvw/migrations`` create exactly this (a test
-compares)."""
+"""The database schema: SQLAlchemy tables for users, tokens, GW2 API keys, builds, compositions,
+fights, raid nights and sign-ups, webhooks and the event outbox. Migrations in
+``gw2wvw/migrations`` create exactly this (a test compares)."""
 
 from __future__ import annotations
 
@@ -110,6 +110,24 @@ class ApiToken(Base):
     last_used_at: Mapped[datetime | None]
     expires_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
+
+
+class Gw2Key(Base):
+    """A user's official GW2 API key, encrypted (Fernet), with what ``/v2/tokeninfo`` said."""
+
+    __tablename__ = "gw2_keys"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid7)
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), unique=True
+    )
+    ciphertext: Mapped[str] = mapped_column(Text)
+    key_name: Mapped[str] = mapped_column(String(200))
+    # Space-separated, like the tokens' scopes.
+    permissions: Mapped[str] = mapped_column(String(300))
+    account_name: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class Tag(Base):

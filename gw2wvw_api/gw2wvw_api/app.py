@@ -22,7 +22,7 @@ from gw2wvw.cache import open_cache
 from gw2wvw.events import Dispatcher, new_client, url_check
 from gw2wvw.settings import Settings, WebhookSettings
 from gw2wvw.squad import load_roles
-from gw2wvw.store import Store, open_store
+from gw2wvw.store import Store, cipher_from_settings, open_store
 from gw2wvw_api import problems
 from gw2wvw_api.caching import ResponseCache
 from gw2wvw_api.fastpath import GZIP_MINIMUM, FastPath
@@ -35,6 +35,7 @@ from gw2wvw_api.routes import (
     compositions,
     events,
     fights,
+    gw2_account,
     health,
     tools,
     webhooks,
@@ -168,6 +169,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 webhooks=hooks,
                 url_check=url_check(hooks.allowed_networks),
                 pool_size=config.database_pool_size,
+                cipher=cipher_from_settings(config),
             ) as store,
             AsyncExitStack() as stack,
         ):
@@ -230,6 +232,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         gamedata_routes.router,
         tools.router,
         accounts.router,
+        gw2_account.router,
         webhooks.router,
         events.router,
     ):

@@ -39,6 +39,7 @@ TABLES = (
     "builds",
     "tags",
     "api_tokens",
+    "gw2_keys",
     "users",
 )
 
