@@ -80,6 +80,7 @@ async def test_an_event_is_stored_in_utc_with_its_zone_and_announced(
         ({"mode": "custom"}, "mode"),
         ({"guild_tag": "TOOLONG"}, "guild_tag"),
         ({"starts_at": "2026-12-05T20:00:00"}, "starts_at"),
+        ({"starts_at": 1796155200}, "starts_at"),
     ],
 )
 def test_bad_event_fields_are_refused(changes: dict[str, object], path: str) -> None:
