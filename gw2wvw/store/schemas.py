@@ -609,6 +609,7 @@ GuildTag = Annotated[
 ]
 """A guild's tag as the game shows it in brackets, without them: 1-4 letters or digits."""
 
+
 def _moment_text(value: Any) -> Any:
     # Pydantic would read a JSON number as a Unix time: an event's start is written as text.
     if not isinstance(value, str | datetime):
