@@ -438,8 +438,11 @@ class RaidRepository(Repository):
                     ),
                 )
             else:
+                # The event's mode may have changed since the last plan: the squad follows it.
                 composition = await compositions.update(
-                    actor, current.composition_id, CompositionPatch(parties=parties)
+                    actor,
+                    current.composition_id,
+                    CompositionPatch(parties=parties, mode=current.mode),
                 )
             await tx.session.execute(
                 update(EventRow)

@@ -12,6 +12,7 @@ from pydantic import (
     AfterValidator,
     AwareDatetime,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     StrictBool,
@@ -702,6 +703,21 @@ GuildTag = Annotated[
 ]
 """A guild's tag as the game shows it in brackets, without them: 1-4 letters or digits."""
 
+
+def _moment_text(value: Any) -> Any:
+    # Pydantic would read a JSON number as a Unix time: an event's start is written as text.
+    if not isinstance(value, str | datetime):
+        raise PydanticCustomError(
+            "invalid_date_time", "give a date and time as text, with a time zone (RFC 3339)"
+        )
+    return value
+
+
+Moment = Annotated[
+    AwareDatetime, BeforeValidator(_moment_text), Field(examples=["2026-12-05T20:00:00+01:00"])
+]
+"""A date and time with a time zone, as RFC 3339 text (or an aware datetime)."""
+
 SignupStatus = Literal["coming", "maybe", "late", "backup"]
 """coming: there from the start; late: joins after the start; backup: plays if needed;
 maybe: may not come at all (planned last)."""
@@ -710,7 +726,7 @@ maybe: may not come at all (planned last)."""
 class _RaidFields(_In):
     name: Line = Field(min_length=1, max_length=100)
     description: Paragraph = Field(default="", max_length=2000)
-    starts_at: AwareDatetime
+    starts_at: Moment
     """When it starts; any offset, stored as UTC."""
     time_zone: TimeZone = "UTC"
     """The zone the start is shown in (the officer's), an IANA name."""
@@ -729,7 +745,7 @@ class RaidPatch(_In):
 
     name: Line | None = Field(default=None, min_length=1, max_length=100)
     description: Paragraph | None = Field(default=None, max_length=2000)
-    starts_at: AwareDatetime | None = None
+    starts_at: Moment | None = None
     time_zone: TimeZone | None = None
     mode: Mode | None = None
     size: int | None = Field(default=None, ge=5, le=50)

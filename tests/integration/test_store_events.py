@@ -80,6 +80,7 @@ async def test_an_event_is_stored_in_utc_with_its_zone_and_announced(
         ({"mode": "custom"}, "mode"),
         ({"guild_tag": "TOOLONG"}, "guild_tag"),
         ({"starts_at": "2026-12-05T20:00:00"}, "starts_at"),
+        ({"starts_at": 1796155200}, "starts_at"),
     ],
 )
 def test_bad_event_fields_are_refused(changes: dict[str, object], path: str) -> None:
@@ -272,3 +273,16 @@ async def test_the_plan_is_saved_as_the_events_composition_and_re_planned_in_pla
     assert planned[1].owner_id == alice.user_id
     kinds_written = [t for t in await types(store) if t.startswith("composition.")]
     assert kinds_written == ["composition.created", "composition.updated"]
+
+
+async def test_a_re_plan_follows_the_events_new_mode(store: Store, alice: Actor) -> None:
+    event = await store.raids.create(alice, night(size=5, mode="zerg"))
+    for n, kind in enumerate(("Druid", "Firebrand", "Scourge", "Weaver", "Harbinger")):
+        member = await sign_up(store, f"member{n}")
+        await store.raids.sign_up(member, event.id, SignupIn(specializations=(kind,)))
+    first = await store.raids.plan(alice, event.id)
+    assert first.composition.mode == "zerg"
+    await store.raids.update(alice, event.id, RaidPatch(mode="havoc"))
+    again = await store.raids.plan(alice, event.id)
+    assert again.composition.mode == "havoc"
+    assert again.changes == ()
