@@ -15,6 +15,7 @@ from gw2wvw._version import __version__
 with requires("cli", "the gw2wvw command line"):
     import typer
 from gw2wvw.cli._output import OneLineErrors
+from gw2wvw.cli.account import app as account_app
 from gw2wvw.cli.build import app as build_app
 from gw2wvw.cli.db import app as db_app
 from gw2wvw.cli.event import app as event_app
@@ -30,6 +31,7 @@ app = typer.Typer(
     cls=OneLineErrors,
     add_completion=False,
 )
+app.add_typer(account_app, name="account")
 app.add_typer(build_app, name="build")
 app.add_typer(gamedata_app, name="gamedata")
 app.add_typer(db_app, name="db")
