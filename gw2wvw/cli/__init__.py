@@ -17,6 +17,7 @@ with requires("cli", "the gw2wvw command line"):
 from gw2wvw.cli._output import OneLineErrors
 from gw2wvw.cli.build import app as build_app
 from gw2wvw.cli.db import app as db_app
+from gw2wvw.cli.fight import app as fight_app
 from gw2wvw.cli.gamedata import app as gamedata_app
 from gw2wvw.cli.roles import app as roles_app
 from gw2wvw.cli.squad import app as squad_app
@@ -34,6 +35,7 @@ app.add_typer(gamedata_app, name="gamedata")
 app.add_typer(db_app, name="db")
 app.add_typer(roles_app, name="roles")
 app.add_typer(squad_app, name="squad")
+app.add_typer(fight_app, name="fight")
 
 
 def _version(value: bool) -> None:
