@@ -87,3 +87,27 @@ def test_bad_files_and_options_fail_with_one_line(tmp_path: Path) -> None:
     result = runner.invoke(app, ["fight", "report", str(EBG), "--plan", str(unknown)])
     assert result.exit_code == 2
     assert "paladin" in result.stderr
+
+
+def test_another_fight_against_a_plan_names_the_changes(tmp_path: Path) -> None:
+    plan = tmp_path / "plan.json"
+    runner.invoke(app, ["fight", "composition", str(EBG), "--output", str(plan)])
+    # The anonymized accounts of the Alpine fight are those of the EBG plan, on other classes.
+    result = runner.invoke(app, ["fight", "report", str(ALPINE), "--plan", str(plan)])
+    assert result.exit_code == 0, result.output
+    assert "changed: Anon0.1000 planned spellbreaker-strip, played Conduit" in result.stdout
+    assert "missing: Anon5.1185" not in result.stdout  # Anon5 fought, in another group
+    assert "no group of the fight matched it" in result.stdout
+
+
+def test_a_fight_of_unknown_specializations_has_no_composition(tmp_path: Path) -> None:
+    document = json.loads(EBG.read_bytes())
+    for player in document["players"]:
+        player["profession"] = "Paladin"
+    strange = tmp_path / "strange.json"
+    strange.write_text(json.dumps(document))
+    result = runner.invoke(
+        app, ["fight", "composition", str(strange), "--output", str(tmp_path / "c.json")]
+    )
+    assert result.exit_code == 2
+    assert "no squad member has a known archetype" in result.stderr
