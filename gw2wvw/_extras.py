@@ -15,7 +15,15 @@ from contextlib import contextmanager
 from gw2wvw.errors import Gw2WvwError
 
 _SQUAD = ("highspy", "numpy")
-_STORE = ("sqlalchemy", "greenlet", "alembic", "aiosqlite", "argon2", "pydantic_settings")
+_STORE = (
+    "sqlalchemy",
+    "greenlet",
+    "alembic",
+    "aiosqlite",
+    "argon2",
+    "cryptography",
+    "pydantic_settings",
+)
 _SYNC = ("httpx",)
 _FIGHTS = ("msgspec",)
 

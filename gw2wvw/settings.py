@@ -7,7 +7,7 @@ from ipaddress import IPv4Network, IPv6Network
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, SecretStr
 
 from gw2wvw._extras import requires
 
@@ -54,6 +54,9 @@ DEFAULT_RETRY_SCHEDULE = (
 )
 """Seconds to wait after each failed attempt: 12 retries spanning about three days."""
 
+DISCORD_API_BASE = "https://discord.com"
+"""Discord's own base: the only host a discord endpoint's URL may name."""
+
 
 class WebhookSettings(BaseModel):
     """How webhooks are checked, signed, sent, retried and given up on."""
@@ -99,6 +102,14 @@ class WebhookSettings(BaseModel):
     batch_size: int = Field(default=100, ge=1, le=1000)
     """Outbox events relayed, or deliveries claimed, per database round."""
 
+    discord_api_base: str = DISCORD_API_BASE
+    """Where Discord webhook URLs live: a discord endpoint's URL is under
+    ``{discord_api_base}/api/webhooks/`` (a local stand-in's base in tests)."""
+
+    discord_wait_cap: float = Field(default=5.0, ge=0, le=60)
+    """The longest Discord rate-limit wait (seconds) slept through inside one attempt, between
+    the messages of a post; a longer one ends the attempt and the retry waits for it."""
+
     @property
     def lease(self) -> timedelta:
         """How long a claim reserves a delivery: longer than any attempt can take."""
@@ -117,7 +128,12 @@ class Settings(BaseSettings):
     """A synced snapshot (file or directory) to use instead of the bundled one."""
 
     gw2_api_url: str = "https://api.guildwars2.com"
-    """The official GW2 API that ``gw2wvw gamedata sync`` reads."""
+    """The official GW2 API that ``gw2wvw gamedata sync`` and players' GW2 accounts read."""
+
+    encryption_key: SecretStr | None = None
+    """Fernet key(s), comma-separated, the first encrypting: they encrypt players' GW2 API keys
+    at rest. Unset: the embedded mode keeps a generated one in ``data_dir/encryption.key``; a
+    server with ``database_url`` set refuses to store GW2 API keys."""
 
     database_url: str | None = None
     """SQLite or PostgreSQL URL; unset means the embedded SQLite file in ``data_dir``."""
@@ -129,6 +145,18 @@ class Settings(BaseSettings):
 
     redis_url: str | None = None
     """Redis for the shared response cache (and the webhook worker); unset: in-process cache."""
+
+    fight_max_bytes: int = Field(default=100 * 1024 * 1024, ge=1)
+    """The largest fight log ``POST /v1/fights`` accepts, in bytes as sent (compressed or not);
+    beyond it the upload is refused with 413 before it is read to the end."""
+
+    dps_report_url: str = "https://dps.report"
+    """Where ``POST /v1/fights`` fetches permalinks from (its ``/getJson`` endpoint); fetched
+    through the webhooks' SSRF-safe client, so ``webhook_allowed_networks`` applies."""
+
+    worker_queue_name: str = "gw2wvw:webhooks"
+    """The worker's arq queue (``GW2WVW_WORKER_QUEUE_NAME``, which the worker reads too): with
+    Redis, the API queues fight imports there."""
 
     signup_enabled: bool = True
     """Whether anyone may create an account with ``POST /v1/users``."""
@@ -197,6 +225,12 @@ class Settings(BaseSettings):
 
     webhook_batch_size: int = Field(default=100, ge=1, le=1000)
     """Events relayed, or deliveries claimed, per database round."""
+
+    webhook_discord_api_base: str = DISCORD_API_BASE
+    """``GW2WVW_WEBHOOK_DISCORD_API_BASE``: the base of the Discord webhook URLs accepted."""
+
+    webhook_discord_wait_cap: float = Field(default=5.0, ge=0, le=60)
+    """Seconds of a Discord rate limit slept through within one attempt."""
 
     @property
     def webhooks(self) -> WebhookSettings:

@@ -131,8 +131,10 @@ def _print_build(described: BuildView) -> None:
         table.add_row("Skill overrides", overrides)
     if described.stats is not None:
         table.add_row("Stats", f"{described.stats_name or '?'} ({described.stats})")
-    table.add_row("Chat code", described.chat_code or "-")
     console.print(table)
+    # The code goes on a line of its own, never folded by the table: it is pasted into the
+    # game whole (a narrow terminal wraps it for the eye; copying still takes all of it).
+    console.print(f"Chat code {described.chat_code or '-'}", soft_wrap=True, highlight=False)
 
 
 def _print_report(report: ValidationReport) -> None:

@@ -70,7 +70,8 @@ def _gives(archetype: Archetype, figures: Figures) -> str:
             text = f"{boon} {amount:.1f}" if boon in STACKING_BOONS else f"{boon} {amount:.0f}%"
             given.append((weight, text))
     given.sort(key=lambda g: -g[0])
-    return ", ".join(text for _, text in given[:4]) or "-"
+    # One boon a line: a narrow terminal then never breaks a boon from its amount.
+    return "\n".join(text for _, text in given[:4]) or "-"
 
 
 def _basis(archetype: Archetype, figures: Figures) -> str:
@@ -92,16 +93,18 @@ def _print_table(table: RolesTable, figures: Figures) -> None:
         "might and stability); logged: players measured in real fights, prior otherwise",
         caption_justify="left",
     )
-    # Fold, never truncate: a hidden character of an id or a boon would mislead.
-    grid.add_column("id", no_wrap=True)  # what rosters and locks name: never cut
-    grid.add_column("functions", overflow="fold")
-    grid.add_column("gives", overflow="fold")
-    grid.add_column("figures", overflow="fold")
+    # No cell is wrapped: ids are what rosters and locks name, and a boon or function broken
+    # from its amount or its neighbour misleads. Multi-part cells hold one part a line, so the
+    # table fits 80 columns (the longest id, function pair and boon set the widths).
+    grid.add_column("id", no_wrap=True, overflow="ignore")
+    grid.add_column("functions", no_wrap=True, overflow="ignore")
+    grid.add_column("gives", no_wrap=True, overflow="ignore")
+    grid.add_column("figures", no_wrap=True, overflow="ignore")
     for archetype in table.archetypes:
         # Text, not str: a user's table must never be read as rich markup.
         grid.add_row(
             Text(archetype.id),
-            Text(", ".join(archetype.functions)),
+            Text("\n".join(archetype.functions)),
             Text(_gives(archetype, figures)),
             Text(_basis(archetype, figures)),
         )

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import json
 import re
+import sys
+import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -13,12 +16,21 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
+from gw2wvw.cli._context import current_gamedata
 from gw2wvw.cli._output import console, fail, print_json
 
 if TYPE_CHECKING:
     from pydantic import ValidationError
 
-    from gw2wvw.squad import Evaluation, Figures, Lock, RolesTable, RosterPlayer, SquadPlan
+    from gw2wvw.squad import (
+        Composition,
+        Evaluation,
+        Figures,
+        Lock,
+        RolesTable,
+        RosterPlayer,
+        SquadPlan,
+    )
 
 # gw2wvw.squad loads the solver (HiGHS): the commands import it when they run, not at CLI start.
 
@@ -254,6 +266,17 @@ FiguresOption = Annotated[
 ]
 
 
+CodesOption = Annotated[
+    bool,
+    typer.Option("--codes", help="Print only the members' chat codes, one a line, in squad order."),
+]
+
+
+def _print_codes(codes: list[str]) -> None:
+    # Plain writes: nothing may wrap, colour or mark up a code that is pasted into the game.
+    sys.stdout.write("".join(f"{code}\n" for code in codes))
+
+
 def plan_json(plan: SquadPlan) -> dict[str, Any]:
     """The documented JSON shape of a plan."""
     document = plan.model_dump(mode="json", exclude={"composition"})
@@ -282,6 +305,14 @@ def build_command(
     ] = None,
     figures_file: FiguresOption = None,
     json_output: Annotated[bool, typer.Option("--json", help="Print the plan as JSON.")] = False,
+    codes: CodesOption = False,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output",
+            help="Also write the squad as a composition JSON file (for evaluate and post).",
+        ),
+    ] = None,
 ) -> None:
     """Build the best squad; exit 0 with a plan, 1 when no squad can meet the constraints."""
     from pydantic import ValidationError
@@ -307,7 +338,14 @@ def build_command(
         fail(_validation_message(exc, "request"))
     except SquadRequestError as exc:
         fail(str(exc))
-    if json_output:
+    if output is not None and plan.composition is not None:
+        try:
+            output.write_text(plan.composition.model_dump_json(indent=2) + "\n", encoding="utf-8")
+        except OSError as exc:
+            fail(f"cannot write {output}: {exc.strerror or exc}")
+    if codes:
+        _print_codes([m.chat_code for party in plan.parties for m in party])
+    elif json_output:
         print_json(plan_json(plan))
     else:
         _print_plan(plan)
@@ -323,22 +361,96 @@ def evaluate_command(
     ] = None,
     figures_file: FiguresOption = None,
     json_output: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    codes: CodesOption = False,
 ) -> None:
     """Evaluate a composition: every party's predicted boons, its structure, findings, score."""
-    from pydantic import ValidationError
-
-    from gw2wvw.squad import Composition, CompositionError, evaluate
+    from gw2wvw.squad import CompositionError, evaluate, squad_post
 
     table = _roles(roles_file)
     figures = _figures(figures_file)
+    composition = _composition_file(source)
     try:
-        composition = Composition.model_validate_json(_read(source))
         evaluation = evaluate(composition, table, figures=figures)
-    except ValidationError as exc:
-        fail(_validation_message(exc, f"composition in {source}"))
+        post = squad_post(composition, evaluation, table, current_gamedata())
     except CompositionError as exc:
         fail(str(exc))
-    if json_output:
+    if codes:
+        _print_codes(list(post.chat_codes))
+    elif json_output:
         print_json(evaluation.model_dump(mode="json"))
     else:
         _print_evaluation(evaluation)
+
+
+def _composition_file(source: Path) -> Composition:
+    from pydantic import ValidationError
+
+    from gw2wvw.squad import Composition
+
+    try:
+        return Composition.model_validate_json(_read(source))
+    except ValidationError as exc:
+        fail(_validation_message(exc, f"composition in {source}"))
+
+
+def _stored(ident: uuid.UUID, table: RolesTable) -> tuple[Composition, Evaluation]:
+    """A stored composition anyone may see (public or unlisted), and its evaluation."""
+    from gw2wvw.settings import Settings
+    from gw2wvw.store import ANONYMOUS, NotFound, StoreError, open_store
+
+    async def load() -> tuple[Composition, Evaluation]:
+        url = Settings().resolved_database_url()
+        async with open_store(url, data=current_gamedata(), roles=table) as store:
+            composition = await store.compositions.composition(ANONYMOUS, ident)
+            return composition, await store.compositions.evaluate(ANONYMOUS, ident)
+
+    try:
+        return asyncio.run(load())
+    except NotFound:
+        fail(f"no public or unlisted composition {ident} in the store")
+    except StoreError as exc:
+        fail(str(exc), code=1)
+
+
+@app.command("post")
+def post_command(
+    source: Annotated[
+        str,
+        typer.Argument(help="A composition JSON file, or the id of a stored composition."),
+    ],
+    post_format: Annotated[
+        str, typer.Option("--format", help="discord (webhook payloads as JSON), markdown or text.")
+    ] = "markdown",
+    roles_file: Annotated[
+        Path | None, typer.Option("--roles", help="A roles table JSON file.")
+    ] = None,
+) -> None:
+    """Write a squad and its evaluation as a post: Discord messages, Markdown or text.
+
+    An id reads the store ``GW2WVW_DATABASE_URL`` names (else the embedded file); only public
+    and unlisted compositions are posted from it.
+    """
+    from gw2wvw.squad import POST_FORMATS, CompositionError, evaluate, render_post, squad_post
+
+    if post_format not in POST_FORMATS:
+        fail(f"--format {post_format!r} is not one of {', '.join(POST_FORMATS)}")
+    table = _roles(roles_file)
+    path = Path(source)
+    try:
+        ident = None if path.exists() else uuid.UUID(source)
+    except ValueError:
+        fail(f"{source} is neither a file nor a composition id")
+    try:
+        if ident is None:
+            composition = _composition_file(path)
+            evaluation = evaluate(composition, table)
+        else:
+            composition, evaluation = _stored(ident, table)
+        post = squad_post(composition, evaluation, table, current_gamedata())
+    except CompositionError as exc:
+        fail(str(exc))
+    rendered = render_post(post, post_format)
+    if isinstance(rendered, str):
+        sys.stdout.write(rendered)
+    else:
+        print_json(rendered)

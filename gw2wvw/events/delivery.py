@@ -98,20 +98,22 @@ class AttemptResult:
         return self.started_at + timedelta(milliseconds=self.duration_ms)
 
 
-def _text(raw: bytes) -> str:
+def response_text(raw: bytes) -> str:
+    """A response's first bytes as text for the delivery log."""
     # Not final: a character cut in two at the byte limit is dropped, not shown as garbage.
     # PostgreSQL text cannot hold NUL.
     text = codecs.getincrementaldecoder("utf-8")(errors="replace").decode(raw, final=False)
     return text.replace("\x00", "\ufffd")
 
 
-def _describe(error: BaseException) -> str:
+def describe_error(error: BaseException) -> str:
+    """A transport error in one line of the delivery log."""
     shown = str(error).strip()
     text = f"{type(error).__name__}: {shown}" if shown else type(error).__name__
     return text[:_ERROR_LIMIT]
 
 
-async def _read_some(response: httpx.Response, limit: int, deadline: float) -> bytes:
+async def read_some(response: httpx.Response, limit: int, deadline: float) -> bytes:
     """At most ``limit`` bytes of the body: a receiver cannot make us read (or wait) more."""
     data = bytearray()
     if limit <= 0:
@@ -181,13 +183,13 @@ async def attempt(
     except (TimeoutError, httpx.TimeoutException):
         return result("failed", error=f"timed out after {settings.timeout:g} s")
     except httpx.HTTPError as error:
-        return result("failed", error=_describe(error))
+        return result("failed", error=describe_error(error))
     try:
-        raw = await _read_some(response, settings.response_body_limit, deadline)
+        raw = await read_some(response, settings.response_body_limit, deadline)
     finally:
         await response.aclose()
     code = response.status_code
-    text = _text(raw)
+    text = response_text(raw)
     if 200 <= code < 300:
         return result("succeeded", code=code, text=text)
     if code == 410:
@@ -242,8 +244,18 @@ async def deliver(
     resolver: Resolver | None = None,
     now: datetime | None = None,
 ) -> Recorded:
-    """Attempt a claimed delivery once and record the outcome (``Recorded.due``: the retry)."""
-    result = await attempt(client, task, settings, now=now, resolver=resolver)
+    """Attempt a claimed delivery once and record the outcome (``Recorded.due``: the retry).
+
+    A discord endpoint gets the event as Discord messages (:mod:`gw2wvw.events.discord`).
+    """
+    if task.endpoint.kind == "discord":
+        # Imported here: the Discord attempt builds on this module's pieces.
+        from gw2wvw.events import discord
+
+        messages = await discord.event_messages(store, task.event)
+        result = await discord.attempt(client, task, messages, settings, now=now, resolver=resolver)
+    else:
+        result = await attempt(client, task, settings, now=now, resolver=resolver)
     record = decide(task, result, settings, rng)
     return await store.deliveries.record(task, record, now=result.finished_at, settings=settings)
 

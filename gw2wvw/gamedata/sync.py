@@ -14,9 +14,7 @@ snapshot file as it was.
 from __future__ import annotations
 
 import asyncio
-import email.utils
 import os
-import random
 import shutil
 import tempfile
 from collections.abc import Awaitable, Callable, Coroutine, Iterable, Sequence
@@ -27,6 +25,13 @@ from typing import Any, Final, TypeVar
 from urllib.parse import quote, urlsplit
 
 from gw2wvw._extras import requires
+from gw2wvw._officialapi import (
+    DEFAULT_API_URL,
+    SCHEMA_VERSION,
+    api_text,
+    backoff_delay,
+    retry_after,
+)
 from gw2wvw._version import __version__
 from gw2wvw.gamedata.data import GameData
 from gw2wvw.gamedata.errors import Id, SyncError
@@ -37,12 +42,6 @@ with requires("sync", "gw2wvw.gamedata.sync"):
     import httpx
 
 T = TypeVar("T")
-
-DEFAULT_API_URL: Final = "https://api.guildwars2.com"
-"""The official API the sync reads unless told otherwise."""
-
-SCHEMA_VERSION: Final = "2019-12-19T00:00:00.000Z"
-"""The ``X-Schema-Version`` sent with every request; it fixes the shape of the records."""
 
 BATCH_SIZE: Final = 200
 """The most ids the API accepts in one ``?ids=`` request."""
@@ -69,35 +68,6 @@ def _describe_ids(ids: Sequence[Id]) -> str:
     shown = ", ".join(str(i) for i in ids[:_MISSING_SHOWN])
     more = len(ids) - _MISSING_SHOWN
     return shown + (f" (and {more} more)" if more > 0 else "")
-
-
-def _retry_after(value: str | None, cap: float) -> float | None:
-    """The wait a ``Retry-After`` header asks for, in seconds, at most ``cap``."""
-    if value is None:
-        return None
-    try:
-        # RFC 9110 allows whole seconds only; fractions cost nothing to accept.
-        seconds = float(value)
-    except ValueError:
-        try:
-            when = email.utils.parsedate_to_datetime(value)
-        except (TypeError, ValueError):
-            return None
-        # A "-0000" zone parses as naive, and HTTP dates are UTC by definition.
-        seconds = (when.replace(tzinfo=when.tzinfo or UTC) - datetime.now(UTC)).total_seconds()
-    # "not > 0" also turns NaN into no wait.
-    return min(seconds if seconds > 0 else 0.0, cap)
-
-
-def _api_text(response: httpx.Response) -> str:
-    """The API's own error text (``{"text": ...}``), or the start of the body."""
-    try:
-        body = response.json()
-    except ValueError:
-        return response.text[:200]
-    if isinstance(body, dict) and isinstance(body.get("text"), str):
-        return str(body["text"])
-    return response.text[:200]
 
 
 def _is_id(value: object) -> bool:
@@ -144,10 +114,7 @@ class _Fetcher:
         """How long to wait before retry number ``retry`` (1-based)."""
         if failure.retry_after is not None:
             return failure.retry_after
-        # Exponential backoff with "equal jitter": never less than half the step, so a retry
-        # storm from many clients spreads out without collapsing to zero wait.
-        step = min(self._max_delay, self._backoff_base * 2.0 ** (retry - 1))
-        return step / 2 + random.uniform(0, step / 2)
+        return backoff_delay(retry, self._backoff_base, self._max_delay)
 
     async def _retrying(self, what: str, attempt: Callable[[], Awaitable[T | _Transient]]) -> T:
         """Call ``attempt`` until it returns a result or the attempts run out."""
@@ -180,12 +147,12 @@ class _Fetcher:
         if status == 429 or status >= 500:
             return _Transient(
                 f"HTTP {status}",
-                _retry_after(response.headers.get("Retry-After"), self._max_delay),
+                retry_after(response.headers.get("Retry-After"), self._max_delay),
             )
         if status not in (200, 206):
             detail = f" for ids {_describe_ids(ids)}" if ids else ""
             raise SyncError(
-                f"GET {url} answered HTTP {status} ({_api_text(response)}){detail}",
+                f"GET {url} answered HTTP {status} ({api_text(response.text)}){detail}",
                 status=status,
                 missing_ids=ids,
             )

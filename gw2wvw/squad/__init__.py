@@ -35,6 +35,7 @@ from gw2wvw.squad.figures import (
     load_figures,
     parse_figures,
 )
+from gw2wvw.squad.post import POST_FORMATS, PostFormat, SquadPost, render_post, squad_post
 from gw2wvw.squad.request import Lock, RosterPlayer, SquadRequest, SquadRequestError
 from gw2wvw.squad.roles import (
     BOONS,
@@ -89,6 +90,7 @@ __all__ = [
     "FUNCTION_NAMES",
     "MODES",
     "MODE_NOTES",
+    "POST_FORMATS",
     "STRUCTURES",
     "Archetype",
     "ArchetypeFigures",
@@ -111,11 +113,13 @@ __all__ = [
     "PartyEvaluation",
     "Penalty",
     "PlanMember",
+    "PostFormat",
     "RolesError",
     "RolesTable",
     "RosterPlayer",
     "ScorePart",
     "SquadPlan",
+    "SquadPost",
     "SquadRequest",
     "SquadRequestError",
     "SquadTarget",
@@ -131,4 +135,6 @@ __all__ = [
     "load_roles",
     "parse_figures",
     "parse_roles",
+    "render_post",
+    "squad_post",
 ]

@@ -1,5 +1,5 @@
-"""Persistence: an async store of users, tokens, builds, compositions and webhooks on SQLite or
-PostgreSQL, with a transactional outbox of events.
+"""Persistence: an async store of users, tokens, builds, compositions, fights and webhooks on
+SQLite or PostgreSQL, with a transactional outbox of events.
 
 >>> async with open_store("sqlite+aiosqlite:///squads.db", migrate=True) as store:  # doctest: +SKIP
 ...     build = await store.builds.create(actor, BuildCreate(name="FB", chat_code="[&DQ...]"))
@@ -8,6 +8,7 @@ PostgreSQL, with a transactional outbox of events.
 from gw2wvw._extras import requires
 
 with requires("store", "gw2wvw.store"):
+    from gw2wvw.store.encryption import Cipher, EncryptionError, cipher_from_settings
     from gw2wvw.store.errors import (
         Conflict,
         ErrorDetail,
@@ -19,6 +20,8 @@ with requires("store", "gw2wvw.store"):
         ValidationFailed,
         VersionConflict,
     )
+    from gw2wvw.store.gw2keys import Gw2KeyRead
+    from gw2wvw.store.raids import EventLocked
     from gw2wvw.store.schemas import (
         ANONYMOUS,
         Actor,
@@ -35,12 +38,22 @@ with requires("store", "gw2wvw.store"):
         EndpointRead,
         EndpointWithSecret,
         EventRead,
+        FightCreate,
+        FightQuery,
+        FightRead,
         IssuedToken,
         MemberIn,
         MemberRead,
         Page,
         PartyIn,
         PartyRead,
+        RaidCreate,
+        RaidPatch,
+        RaidQuery,
+        RaidRead,
+        SignupIn,
+        SignupRead,
+        SignupStatus,
         TokenCreate,
         TokenRead,
         UserCreate,
@@ -57,17 +70,24 @@ __all__ = [
     "BuildPatch",
     "BuildQuery",
     "BuildRead",
+    "Cipher",
     "CompositionCreate",
     "CompositionPatch",
     "CompositionQuery",
     "CompositionRead",
     "Conflict",
+    "EncryptionError",
     "EndpointCreate",
     "EndpointPatch",
     "EndpointRead",
     "EndpointWithSecret",
     "ErrorDetail",
+    "EventLocked",
     "EventRead",
+    "FightCreate",
+    "FightQuery",
+    "FightRead",
+    "Gw2KeyRead",
     "IssuedToken",
     "MemberIn",
     "MemberRead",
@@ -76,6 +96,13 @@ __all__ = [
     "PartyIn",
     "PartyRead",
     "PermissionDenied",
+    "RaidCreate",
+    "RaidPatch",
+    "RaidQuery",
+    "RaidRead",
+    "SignupIn",
+    "SignupRead",
+    "SignupStatus",
     "Store",
     "StoreError",
     "StoreUnavailable",
@@ -89,5 +116,6 @@ __all__ = [
     "UserUpdate",
     "ValidationFailed",
     "VersionConflict",
+    "cipher_from_settings",
     "open_store",
 ]

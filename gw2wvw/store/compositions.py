@@ -11,7 +11,15 @@ from pydantic import ValidationError
 from sqlalchemy import ColumnElement, Select, delete, exists, insert, or_, select, update
 
 from gw2wvw.builds import Build
-from gw2wvw.squad import Composition, CompositionError, Evaluation, Member, evaluate
+from gw2wvw.squad import (
+    Composition,
+    CompositionError,
+    Evaluation,
+    Member,
+    SquadPost,
+    evaluate,
+    squad_post,
+)
 from gw2wvw.squad.roles import ArchetypeNotFound
 from gw2wvw.squad.targets import MODES, Targets
 from gw2wvw.store.base import Repository, Transaction, require_user
@@ -589,3 +597,14 @@ class CompositionRepository(Repository):
         """
         squad = await self._squad(actor, composition_id, reveal_all=True)
         return evaluate(squad, self.store.roles, targets)
+
+    async def post(self, actor: Actor, composition_id: uuid.UUID) -> SquadPost:
+        """What a post of a stored composition shows ``actor`` (as ``gw2wvw.squad.squad_post``).
+
+        Visibility as :meth:`composition`: a build ``actor`` may not see shows as the archetype it
+        plays, with that archetype's example chat code, never the build's own.
+        """
+        squad = await self._squad(actor, composition_id, reveal_all=False)
+        # Hiding a build keeps the archetype it plays, so this evaluation equals evaluate()'s.
+        evaluation = evaluate(squad, self.store.roles)
+        return squad_post(squad, evaluation, self.store.roles, self.store.data)

@@ -171,6 +171,7 @@ def _claiming(picked: Select[*tuple[Any, ...]]) -> DriverQuery:
             WebhookDelivery.created_at,
             WebhookEndpoint.owner_id.label("endpoint_owner_id"),
             WebhookEndpoint.url,
+            WebhookEndpoint.kind,
             WebhookEndpoint.secret,
             WebhookEndpoint.previous_secret,
             WebhookEndpoint.previous_secret_expires_at,
@@ -270,7 +271,11 @@ def _fast_task(row: Any, until: datetime, now: datetime) -> DeliveryTask:
             created_at=row.created_at,
         ),
         endpoint=EndpointTarget(
-            id=row.endpoint_id, owner_id=row.endpoint_owner_id, url=row.url, secrets=secrets
+            id=row.endpoint_id,
+            owner_id=row.endpoint_owner_id,
+            url=row.url,
+            secrets=secrets,
+            kind=row.kind,
         ),
         event=EventRead(
             id=row.event_id,
@@ -528,6 +533,7 @@ class DeliveryRepository(Repository):
                 owner_id=endpoint.owner_id,
                 url=endpoint.url,
                 secrets=_secrets(endpoint, now),
+                kind=endpoint.kind,
             ),
             event=EventRead(
                 id=event.id,

@@ -6,9 +6,11 @@ import re
 import uuid
 from datetime import datetime
 from typing import Annotated, Any, Generic, Literal, TypeVar, get_args
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
     AfterValidator,
+    AwareDatetime,
     BaseModel,
     ConfigDict,
     Field,
@@ -403,10 +405,102 @@ class Page(_Out, Generic[T]):
     next_cursor: str | None
 
 
+FightStatus = Literal["pending", "ready", "failed"]
+"""pending: stored, not parsed yet; ready: parsed, the report is there; failed: not a log."""
+
+_NUMBER = re.compile(r"\s*[-+]?\d+(\.\d*)?\s*")
+
+FightSort = Literal["created", "-created"]
+"""A sort key of fight listings; a leading ``-`` sorts descending."""
+
+
+class FightCreate(_In):
+    """A fight log to store: where it comes from and who may see it."""
+
+    source: Line = Field(min_length=1, max_length=2000)
+    """The file name or the dps.report permalink."""
+    visibility: Visibility = "private"
+
+
+class FightRead(_Out):
+    """A stored fight: its parsing status, the reason it failed, or its report."""
+
+    id: uuid.UUID
+    owner: UserRef
+    source: str
+    visibility: Visibility
+    status: FightStatus
+    reason: str | None
+    """Why the log could not be read (``failed`` only)."""
+    map: str | None
+    started_at: datetime | None
+    duration_s: float | None
+    size: int
+    """Bytes of the log as uploaded."""
+    report: dict[str, Any] | None
+    """The fight report (``gw2wvw.fights.FightReport`` as JSON) once ``ready``."""
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class FightQuery(_In):
+    """Filters, order and page of a fight listing."""
+
+    owner: Line | None = Field(
+        default=None, min_length=1, max_length=64, description="Owner's user name, in any case."
+    )
+    map: Line | None = Field(
+        default=None,
+        min_length=1,
+        max_length=100,
+        description="The map, as the report names it, in any case.",
+        examples=["Eternal Battlegrounds"],
+    )
+    status: FightStatus | None = None
+    started_after: datetime | None = Field(
+        default=None, description="Only fights that started at or after this time."
+    )
+    started_before: datetime | None = Field(
+        default=None, description="Only fights that started before this time."
+    )
+    sort: FightSort = "-created"
+    cursor: Line | None = Field(
+        default=None,
+        min_length=1,
+        max_length=500,
+        description="The ``next_cursor`` of the previous page.",
+    )
+    limit: int = Field(default=20, ge=1, le=100)
+
+    @field_validator("started_after", "started_before", mode="before")
+    @classmethod
+    def _iso_text(cls, value: object) -> object:
+        # Pydantic would read a number as seconds since 1970: the schema says date-time text.
+        if isinstance(value, int | float) or (isinstance(value, str) and _NUMBER.fullmatch(value)):
+            raise PydanticCustomError(
+                "invalid_datetime", "give an ISO 8601 time, e.g. 2025-11-04T21:38:00Z"
+            )
+        return value
+
+    @field_validator("started_after", "started_before")
+    @classmethod
+    def _aware(cls, value: datetime | None) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            raise PydanticCustomError("naive_datetime", "give a time with its UTC offset")
+        return value
+
+
+WebhookKind = Literal["standard", "discord"]
+"""standard: signed Standard Webhooks JSON events; discord: messages to a Discord webhook URL."""
+
+
 class EndpointCreate(_In):
     """A webhook endpoint to register."""
 
     url: WebhookUrl
+    kind: WebhookKind = "standard"
+    """discord needs a Discord webhook URL (``https://discord.com/api/webhooks/...``)."""
     event_types: tuple[EventPattern, ...] = Field(min_length=1, max_length=20)
     description: Paragraph = Field(default="", max_length=500)
 
@@ -425,6 +519,7 @@ class EndpointRead(_Out):
 
     id: uuid.UUID
     url: str
+    kind: WebhookKind = "standard"
     description: str
     event_types: tuple[str, ...]
     enabled: bool
@@ -532,6 +627,7 @@ class EndpointTarget(_Out):
     url: str
     secrets: tuple[str, ...] = Field(repr=False)
     """The current secret first, then a rotated-out one still in its grace period."""
+    kind: WebhookKind = "standard"
 
 
 class DeliveryTask(_Out):
@@ -581,3 +677,134 @@ class Recorded(_Out):
         return DueDelivery(
             id=found.id, attempts=found.attempts, next_attempt_at=found.next_attempt_at
         )
+
+
+def _time_zone(name: str) -> str:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as error:
+        raise PydanticCustomError(
+            "unknown_time_zone", "give an IANA time zone such as Europe/Berlin"
+        ) from error
+    return name
+
+
+TimeZone = Annotated[
+    str, Field(min_length=1, max_length=64, examples=["Europe/Berlin"]), AfterValidator(_time_zone)
+]
+"""An IANA time zone name, e.g. ``Europe/Berlin`` or ``UTC``."""
+
+_GUILD_TAG = r"[A-Za-z0-9]{1,4}"
+GuildTag = Annotated[
+    str,
+    _matching(_GUILD_TAG, "invalid_guild_tag", "a guild tag has 1-4 letters or digits"),
+    Field(json_schema_extra={"pattern": f"^{_GUILD_TAG}$"}, examples=["VIG"]),
+]
+"""A guild's tag as the game shows it in brackets, without them: 1-4 letters or digits."""
+
+SignupStatus = Literal["coming", "maybe", "late", "backup"]
+"""coming: there from the start; late: joins after the start; backup: plays if needed;
+maybe: may not come at all (planned last)."""
+
+
+class _RaidFields(_In):
+    name: Line = Field(min_length=1, max_length=100)
+    description: Paragraph = Field(default="", max_length=2000)
+    starts_at: AwareDatetime
+    """When it starts; any offset, stored as UTC."""
+    time_zone: TimeZone = "UTC"
+    """The zone the start is shown in (the officer's), an IANA name."""
+    mode: Mode = "zerg"
+    size: int = Field(default=50, ge=5, le=50)
+    guild_tag: GuildTag | None = None
+    visibility: Visibility = "private"
+
+
+class RaidCreate(_RaidFields):
+    """A raid night to announce."""
+
+
+class RaidPatch(_In):
+    """Fields to change on an event; what is left out stays as it is."""
+
+    name: Line | None = Field(default=None, min_length=1, max_length=100)
+    description: Paragraph | None = Field(default=None, max_length=2000)
+    starts_at: AwareDatetime | None = None
+    time_zone: TimeZone | None = None
+    mode: Mode | None = None
+    size: int | None = Field(default=None, ge=5, le=50)
+    guild_tag: GuildTag | None = None
+    visibility: Visibility | None = None
+
+
+class RaidRead(_Out):
+    """A stored event (raid night)."""
+
+    id: uuid.UUID
+    owner: UserRef
+    name: str
+    description: str
+    starts_at: datetime
+    """UTC."""
+    time_zone: str
+    local_start: datetime
+    """``starts_at`` in ``time_zone``."""
+    mode: Mode
+    size: int
+    guild_tag: str | None
+    visibility: Visibility
+    locked: bool
+    composition_id: uuid.UUID | None
+    """The plan built from the sign-ups, once there is one."""
+    signups: int
+    """How many members signed up."""
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class RaidQuery(_In):
+    """Filters, order and page of an event listing (soonest first by default)."""
+
+    owner: Line | None = Field(
+        default=None, min_length=1, max_length=64, description="Owner's user name, in any case."
+    )
+    guild_tag: GuildTag | None = Field(default=None, description="A guild tag, in any case.")
+    mode: Mode | None = None
+    starts_after: AwareDatetime | None = Field(
+        default=None, description="Only events starting at or after this instant."
+    )
+    sort: Literal["starts", "-starts", "created", "-created"] = "starts"
+    cursor: Line | None = Field(
+        default=None,
+        min_length=1,
+        max_length=500,
+        description="The ``next_cursor`` of the previous page.",
+    )
+    limit: int = Field(default=20, ge=1, le=100)
+
+
+class SignupIn(_In):
+    """A sign-up: what the member can play, most preferred first, and whether they come."""
+
+    player: Line | None = Field(default=None, min_length=1, max_length=64)
+    """The name in the squad (a character or account name); default: the user name."""
+    specializations: tuple[ArchetypeRef, ...] = Field(min_length=1, max_length=20)
+    """Specialization names or archetype ids, most preferred first."""
+    status: SignupStatus = "coming"
+    note: Paragraph = Field(default="", max_length=500)
+
+
+class SignupRead(_Out):
+    """A stored sign-up; ``specializations`` are archetype ids, most preferred first."""
+
+    id: uuid.UUID
+    event_id: uuid.UUID
+    user: UserRef
+    player: str
+    specializations: tuple[str, ...]
+    status: SignupStatus
+    note: str
+    version: int
+    created_at: datetime
+    updated_at: datetime

@@ -18,10 +18,14 @@ from gw2wvw.store.base import Transaction
 from gw2wvw.store.builds import BuildRepository
 from gw2wvw.store.compositions import CompositionRepository
 from gw2wvw.store.deliveries import DeliveryRepository
+from gw2wvw.store.encryption import Cipher
 from gw2wvw.store.engine import WRITE_OPTION, create_engine, translated_errors
 from gw2wvw.store.errors import Conflict
+from gw2wvw.store.fights import FightRepository
+from gw2wvw.store.gw2keys import Gw2KeyRepository
 from gw2wvw.store.migrate import upgrade
 from gw2wvw.store.outbox import OutboxRepository
+from gw2wvw.store.raids import RaidRepository
 from gw2wvw.store.tokens import TokenRepository
 from gw2wvw.store.users import UserRepository
 from gw2wvw.store.webhooks import UrlCheck, WebhookRepository
@@ -33,11 +37,14 @@ class _Repositories:
     def __init__(self, store: Store, transaction: Transaction | None) -> None:
         self.users = UserRepository(store, transaction)
         self.tokens = TokenRepository(store, transaction)
+        self.gw2_keys = Gw2KeyRepository(store, transaction)
         self.builds = BuildRepository(store, transaction)
         self.compositions = CompositionRepository(store, transaction)
+        self.fights = FightRepository(store, transaction)
         self.webhooks = WebhookRepository(store, transaction)
         self.deliveries = DeliveryRepository(store, transaction)
         self.outbox = OutboxRepository(store, transaction)
+        self.raids = RaidRepository(store, transaction)
 
 
 class UnitOfWork(_Repositories):
@@ -69,8 +76,10 @@ class Store(_Repositories):
         *,
         webhooks: WebhookSettings | None = None,
         url_check: UrlCheck | None = None,
+        cipher: Cipher | None = None,
     ) -> None:
         self.engine = engine
+        self.cipher = cipher
         self.reads = reads or engine
         self.data = data
         self.roles = roles
@@ -128,6 +137,7 @@ async def open_store(
     webhooks: WebhookSettings | None = None,
     url_check: UrlCheck | None = None,
     pool_size: int = 20,
+    cipher: Cipher | None = None,
 ) -> AsyncIterator[Store]:
     """Open the store at ``url`` (SQLite or PostgreSQL) for the life of the block.
 
@@ -136,6 +146,7 @@ async def open_store(
     secret grace period (defaults otherwise); ``url_check`` vets webhook URLs before they are
     stored (``gw2wvw.events.url_check(...)``; without one only delivery time checks them).
     ``pool_size``: the PostgreSQL connections kept in each of the store's two pools.
+    ``cipher`` encrypts users' GW2 API keys (without one, storing a key is refused).
     """
     engine = create_engine(url, echo=echo, pool_size=pool_size)
     # Single-statement reads get their own pool of autocommit connections: switching a pooled
@@ -159,6 +170,7 @@ async def open_store(
             reads,
             webhooks=webhooks,
             url_check=url_check,
+            cipher=cipher,
         )
     finally:
         await engine.dispose()

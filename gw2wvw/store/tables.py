@@ -1,5 +1,6 @@
-"""The database schema: SQLAlchemy tables for users, tokens, builds, compositions, webhooks and
-the event outbox. Migrations in ``gw2wvw/migrations`` create exactly this (a test compares)."""
+"""The database schema: SQLAlchemy tables for users, tokens, GW2 API keys, builds, compositions,
+fights, raid nights and sign-ups, webhooks and the event outbox. Migrations in
+``gw2wvw/migrations`` create exactly this (a test compares)."""
 
 from __future__ import annotations
 
@@ -13,9 +14,11 @@ from sqlalchemy import (
     CheckConstraint,
     DateTime,
     Dialect,
+    Float,
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -107,6 +110,24 @@ class ApiToken(Base):
     last_used_at: Mapped[datetime | None]
     expires_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
+
+
+class Gw2Key(Base):
+    """A user's official GW2 API key, encrypted (Fernet), with what ``/v2/tokeninfo`` said."""
+
+    __tablename__ = "gw2_keys"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid7)
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), unique=True
+    )
+    ciphertext: Mapped[str] = mapped_column(Text)
+    key_name: Mapped[str] = mapped_column(String(200))
+    # Space-separated, like the tokens' scopes.
+    permissions: Mapped[str] = mapped_column(String(300))
+    account_name: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class Tag(Base):
@@ -217,6 +238,36 @@ class CompositionMember(Base):
     commander: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
+class FightRow(Base):
+    """An uploaded fight log: its compressed original and, once parsed, its report."""
+
+    __tablename__ = "fights"
+    __table_args__ = (
+        CheckConstraint("visibility IN ('private', 'unlisted', 'public')", name="visibility"),
+        CheckConstraint("status IN ('pending', 'ready', 'failed')", name="status"),
+        Index("ix_fights_owner_created", "owner_id", "created_at", "id"),
+        Index("ix_fights_visibility_created", "visibility", "created_at", "id"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid7)
+    owner_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    visibility: Mapped[str] = mapped_column(String(16))
+    # Indexed so that start-up finds the fights a crash left pending without a scan.
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    reason: Mapped[str | None] = mapped_column(Text)
+    source: Mapped[str] = mapped_column(String(2000))
+    map: Mapped[str | None] = mapped_column(String(100), index=True)
+    started_at: Mapped[datetime | None] = mapped_column(index=True)
+    duration_s: Mapped[float | None] = mapped_column(Float)
+    report: Mapped[dict[str, Any] | None]
+    # The log as uploaded, gzip-compressed; read only by the parsing job.
+    original: Mapped[bytes] = mapped_column(LargeBinary)
+    size: Mapped[int] = mapped_column(Integer)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class WebhookEndpoint(Base):
     """A subscriber's URL, its signing secret(s), event filter and failure state."""
 
@@ -227,6 +278,8 @@ class WebhookEndpoint(Base):
         ForeignKey("users.id", ondelete="CASCADE"), index=True
     )
     url: Mapped[str] = mapped_column(String(2000))
+    # standard: Standard Webhooks, signed; discord: Discord messages to a Discord webhook URL.
+    kind: Mapped[str] = mapped_column(String(16), server_default="standard")
     description: Mapped[str] = mapped_column(Text, default="")
     secret: Mapped[str] = mapped_column(String(100))
     previous_secret: Mapped[str | None] = mapped_column(String(100))
@@ -298,3 +351,59 @@ class WebhookAttempt(Base):
     response_body: Mapped[str | None] = mapped_column(Text)
     duration_ms: Mapped[int] = mapped_column(Integer)
     error: Mapped[str | None] = mapped_column(Text)
+
+
+class EventRow(Base):
+    """A raid night: when, what kind of squad, who may see it, and the plan built for it."""
+
+    __tablename__ = "events"
+    __table_args__ = (
+        CheckConstraint("visibility IN ('private', 'unlisted', 'public')", name="visibility"),
+        CheckConstraint("size BETWEEN 5 AND 50", name="size"),
+        Index("ix_events_owner_starts", "owner_id", "starts_at", "id"),
+        Index("ix_events_visibility_starts", "visibility", "starts_at", "id"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid7)
+    owner_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(100))
+    description: Mapped[str] = mapped_column(Text, default="")
+    starts_at: Mapped[datetime]
+    # The IANA zone the officer announced it in: the instant is UTC, the zone is for display.
+    time_zone: Mapped[str] = mapped_column(String(64))
+    mode: Mapped[str] = mapped_column(String(16))
+    size: Mapped[int] = mapped_column(Integer)
+    guild_tag: Mapped[str | None] = mapped_column(String(4))
+    visibility: Mapped[str] = mapped_column(String(16))
+    locked: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The plan outlives nothing: deleting its composition leaves the event unplanned.
+    composition_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("compositions.id", ondelete="SET NULL")
+    )
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SignupRow(Base):
+    """One member's sign-up to an event: who plays, what they can bring, whether they come."""
+
+    __tablename__ = "signups"
+    __table_args__ = (
+        UniqueConstraint("event_id", "user_id"),
+        CheckConstraint("status IN ('coming', 'maybe', 'late', 'backup')", name="status"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid7)
+    event_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    player: Mapped[str] = mapped_column(String(64))
+    # Archetype ids, most preferred first.
+    specializations: Mapped[list[Any]]
+    status: Mapped[str] = mapped_column(String(16))
+    note: Mapped[str] = mapped_column(Text, default="")
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -12,7 +12,13 @@ from typing import Any
 from sqlalchemy import delete, insert, select, update
 
 from gw2wvw.store.base import Repository, Transaction, require_user
-from gw2wvw.store.errors import Conflict, NotFound, VersionConflict
+from gw2wvw.store.errors import (
+    Conflict,
+    ErrorDetail,
+    NotFound,
+    ValidationFailed,
+    VersionConflict,
+)
 from gw2wvw.store.ids import uuid7
 from gw2wvw.store.schemas import (
     Actor,
@@ -43,10 +49,26 @@ def new_secret() -> str:
     return SECRET_PREFIX + base64.b64encode(secrets.token_bytes(32)).decode()
 
 
+DISCORD_PATH = "/api/webhooks/"
+"""Where Discord's webhook URLs live under its API base."""
+
+
+def discord_url_problem(url: str, base: str) -> str | None:
+    """Why ``url`` is not a Discord webhook URL under ``base`` (None when it is one)."""
+    prefix = base.rstrip("/") + DISCORD_PATH
+    if not url.startswith(prefix):
+        return f"a discord endpoint's URL starts with {prefix}"
+    rest = url[len(prefix) :].split("?", 1)[0].split("/")
+    if len(rest) != 2 or not rest[0].isdigit() or not rest[1]:
+        return f"a Discord webhook URL is {prefix}<id>/<token>"
+    return None
+
+
 def _read(row: Any) -> EndpointRead:
     return EndpointRead(
         id=row.id,
         url=row.url,
+        kind=row.kind,
         description=row.description,
         event_types=tuple(row.event_types),
         enabled=row.enabled,
@@ -85,13 +107,22 @@ class WebhookRepository(Repository):
         if check is not None:
             await check(url)
 
+    def _check_kind(self, url: str, kind: str) -> None:
+        if kind != "discord":
+            return
+        problem = discord_url_problem(url, self.store.webhook_settings.discord_api_base)
+        if problem is not None:
+            raise ValidationFailed([ErrorDetail("/url", "not_discord_webhook", problem)])
+
     async def create(self, actor: Actor, new: EndpointCreate) -> EndpointWithSecret:
         """Register an endpoint; the result carries its secret, shown this once.
 
         The URL is checked first (when the store has a ``url_check``): a refused one raises
-        ValidationFailed at ``/url`` and nothing is stored.
+        ValidationFailed at ``/url`` and nothing is stored. A discord endpoint's URL must be a
+        Discord webhook URL under the settings' ``discord_api_base``.
         """
         user_id = require_user(actor)
+        self._check_kind(new.url, new.kind)
         await self._check_url(new.url)
         endpoint_id = uuid7()
         secret = new_secret()
@@ -102,6 +133,7 @@ class WebhookRepository(Repository):
                     id=endpoint_id,
                     owner_id=user_id,
                     url=new.url,
+                    kind=new.kind,
                     description=new.description,
                     secret=secret,
                     event_types=list(dict.fromkeys(new.event_types)),
@@ -153,6 +185,8 @@ class WebhookRepository(Repository):
             values.update(disabled_reason=None, consecutive_failures=0, failing_since=None)
         async with self._tx() as tx:
             row = await self._row(tx, actor, endpoint_id)
+            if changes.url is not None:
+                self._check_kind(changes.url, row.kind)
             version = row.version
             if expected_version is not None and version != expected_version:
                 raise VersionConflict("webhook endpoint", endpoint_id, expected_version, version)

@@ -22,13 +22,24 @@ from gw2wvw.cache import open_cache
 from gw2wvw.events import Dispatcher, new_client, url_check
 from gw2wvw.settings import Settings, WebhookSettings
 from gw2wvw.squad import load_roles
-from gw2wvw.store import Store, open_store
+from gw2wvw.store import Store, cipher_from_settings, open_store
 from gw2wvw_api import problems
 from gw2wvw_api.caching import ResponseCache
 from gw2wvw_api.fastpath import GZIP_MINIMUM, FastPath
+from gw2wvw_api.imports import FightImports, InProcessImports, QueuedImports
 from gw2wvw_api.middleware import HeadAsGet, OneVary, Unexpected, unexpected
 from gw2wvw_api.problems import Problem, problem_responses
-from gw2wvw_api.routes import accounts, builds, compositions, health, tools, webhooks
+from gw2wvw_api.routes import (
+    accounts,
+    builds,
+    compositions,
+    events,
+    fights,
+    gw2_account,
+    health,
+    tools,
+    webhooks,
+)
 from gw2wvw_api.routes import gamedata as gamedata_routes
 from gw2wvw_api.services import Services
 from gw2wvw_api.throttle import Throttle
@@ -54,6 +65,7 @@ read.
 TAGS = [
     {"name": "builds", "description": "Stored builds, from a build object or a chat code."},
     {"name": "compositions", "description": "Stored squads and their boon coverage."},
+    {"name": "fights", "description": "Elite Insights logs of fights, parsed into reports."},
     {"name": "tools", "description": "Stateless tools: decode, validate, evaluate, build squads."},
     {"name": "gamedata", "description": "The game data the API validates against (public)."},
     {"name": "roles", "description": "The WvW archetypes the squad tools plan with (public)."},
@@ -157,6 +169,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 webhooks=hooks,
                 url_check=url_check(hooks.allowed_networks),
                 pool_size=config.database_pool_size,
+                cipher=cipher_from_settings(config),
             ) as store,
             AsyncExitStack() as stack,
         ):
@@ -165,6 +178,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             if config.redis_url is None:
                 # The embedded mode: no Redis, so no worker either; this process delivers.
                 dispatcher = await _start_dispatcher(stack, store, hooks)
+            imports: FightImports
+            if dispatcher is None:
+                assert config.redis_url is not None
+                imports = QueuedImports(config.redis_url, config.worker_queue_name)
+            else:
+                imports = InProcessImports(store, dispatcher.notify)
+                # What a crash or a shutdown left half done runs again, in the background.
+                await imports.resume()
+            stack.push_async_callback(imports.close)
             throttle = Throttle(config, config.redis_url)
             stack.push_async_callback(throttle.close)
             app.state.services = Services(
@@ -174,6 +196,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 responses=ResponseCache(cache, config.cache_ttl),
                 tokens=TokenCache(store, cache),
                 throttle=throttle,
+                imports=imports,
                 dispatcher=dispatcher,
             )
             yield
@@ -204,10 +227,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         health.router,
         builds.router,
         compositions.router,
+        fights.router,
+        fights.reviews,
         gamedata_routes.router,
         tools.router,
         accounts.router,
+        gw2_account.router,
         webhooks.router,
+        events.router,
     ):
         app.include_router(router)
 

@@ -15,6 +15,7 @@ from starlette.routing import BaseRoute, Match
 
 from gw2wvw.store import (
     Conflict,
+    EventLocked,
     NotFound,
     PermissionDenied,
     StoreUnavailable,
@@ -251,6 +252,10 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(VersionConflict)
     async def _stale(request: Request, error: VersionConflict) -> JSONResponse:
         return problem_response(request, 412, "precondition_failed", str(error))
+
+    @app.exception_handler(EventLocked)
+    async def _locked(request: Request, error: EventLocked) -> JSONResponse:
+        return problem_response(request, 409, "event_locked", str(error))
 
     @app.exception_handler(Conflict)
     async def _conflict(request: Request, error: Conflict) -> JSONResponse:

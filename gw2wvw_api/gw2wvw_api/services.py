@@ -12,6 +12,7 @@ from gw2wvw.events import Dispatcher
 from gw2wvw.settings import Settings
 from gw2wvw.store import Store
 from gw2wvw_api.caching import ResponseCache
+from gw2wvw_api.imports import FightImports
 from gw2wvw_api.throttle import Throttle
 from gw2wvw_api.tokens import TokenCache
 
@@ -28,6 +29,8 @@ class Services:
     """Bearer-token look-ups through the cache (revocations invalidate them everywhere)."""
     throttle: Throttle
     """Sign-in, sign-up and token-issue limits (shared through Redis when configured)."""
+    imports: FightImports
+    """Where uploaded fights go to be parsed: the worker's queue, or background tasks."""
     dispatcher: Dispatcher | None = None
     """The in-process webhook dispatcher (embedded mode, no Redis); None when workers deliver."""
 

@@ -19,10 +19,11 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from gw2wvw.settings import Settings
+from gw2wvw.store.importing import JOB
 from gw2wvw_worker import jobs
 
-QUEUE = "gw2wvw:webhooks"
-"""The arq queue the webhook jobs go to."""
+QUEUE = Settings.model_fields["worker_queue_name"].default
+"""The arq queue the webhook and fight jobs go to (the API queues fight imports there too)."""
 
 
 class WorkerConfig(BaseSettings):
@@ -93,6 +94,9 @@ def worker_settings(
         "functions": [
             func(jobs.deliver, name="deliver", timeout=lease, max_tries=3),
             func(jobs.noop, name="noop", timeout=10),
+            # One try: the job marks the fight failed itself; only a lost database leaves it
+            # pending, and the sweep queues it again.
+            func(jobs.import_fight, name=JOB, timeout=600, max_tries=1),
         ],
         "on_startup": jobs.startup,
         "on_shutdown": jobs.shutdown,

@@ -1,4 +1,5 @@
-"""The worker's jobs: deliver one webhook attempt, relay the outbox, sweep for lost jobs.
+"""The worker's jobs: deliver one webhook attempt, import an uploaded fight, relay the outbox,
+sweep for lost jobs.
 
 The schedule lives in the database (``next_attempt_at``), not in Redis: a job only says "look
 at this delivery now", and it is named after the attempt it stands for (``DueDelivery.job_id``)
@@ -25,7 +26,7 @@ from arq.constants import job_key_prefix
 from gw2wvw.events import deliver as deliver_once
 from gw2wvw.events import new_client, relay, url_check
 from gw2wvw.settings import Settings
-from gw2wvw.store import open_store
+from gw2wvw.store import NotFound, importing, open_store
 from gw2wvw.store.schemas import DueDelivery
 
 logger = logging.getLogger(__name__)
@@ -96,6 +97,35 @@ async def deliver(ctx: dict[str, Any], delivery_id: str) -> str:
     return f"{recorded.delivery.status} after attempt {recorded.delivery.attempts}"
 
 
+async def import_fight(ctx: dict[str, Any], fight_id: str) -> str:
+    """The ``import_fight`` job: parse an uploaded fight, mark it ready or failed.
+
+    Idempotent: a fight already finished stays as it is. Returns its status (``gone`` if it
+    was deleted before the job ran), for arq's log.
+    """
+    try:
+        fight = await importing.import_fight(ctx["store"], uuid.UUID(fight_id))
+    except NotFound:
+        return "gone"
+    return fight.status
+
+
+async def enqueue_fights(redis: ArqRedis, fight_ids: Iterable[uuid.UUID], queue_name: str) -> int:
+    """Queue an ``import_fight`` job for each fight not queued or running already; how many."""
+    jobs = await asyncio.gather(
+        *(
+            redis.enqueue_job(
+                importing.JOB,
+                str(fight_id),
+                _job_id=importing.job_id(fight_id),
+                _queue_name=queue_name,
+            )
+            for fight_id in fight_ids
+        )
+    )
+    return sum(job is not None for job in jobs)
+
+
 async def noop(ctx: dict[str, Any]) -> None:
     """A job that does nothing: what the benchmark measures the queue's own speed with."""
 
@@ -112,7 +142,7 @@ async def relay_once(ctx: dict[str, Any]) -> int:
 
 
 async def sweep(ctx: dict[str, Any]) -> int:
-    """Queue every due delivery again; returns how many jobs were missing from the queue.
+    """Queue every due delivery and pending fight again; returns how many jobs were missing.
 
     Job ids de-duplicate, so what is queued already stays as it is; what Redis lost, and what a
     killed worker held (once its claim lapses), is queued anew.
@@ -122,7 +152,13 @@ async def sweep(ctx: dict[str, Any]) -> int:
     queued = await enqueue(ctx["redis"], due, config.queue_name)
     if queued:
         logger.info("sweep queued %d due deliveries that had no job", queued)
-    return queued
+    # Fights the API stored while Redis was away, or whose job Redis lost.
+    fights = await enqueue_fights(
+        ctx["redis"], await ctx["store"].fights.pending(config.sweep_limit), config.queue_name
+    )
+    if fights:
+        logger.info("sweep queued %d pending fights that had no job", fights)
+    return queued + fights
 
 
 async def _every(

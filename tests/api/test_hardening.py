@@ -124,6 +124,7 @@ def _bodies(build_id: str) -> list[tuple[str, str, dict[str, Any], str]]:
             "/body/description",
         ),
         ("PATCH", "/v1/me", {"display_name": NUL}, "/body/display_name"),
+        ("PUT", "/v1/me/gw2-key", {"key": NUL}, "/body/key"),
         ("POST", "/v1/tools/build-squad", {"size": 5, "save": {"name": NUL}}, "/body/save/name"),
     ]
 

@@ -25,6 +25,7 @@ NEEDS_AN_EXTRA = {
     "import gw2wvw.settings": "store",
     "import gw2wvw.cache": "redis",
     "import gw2wvw.gamedata.sync": "sync",
+    "import gw2wvw.gw2account.client": "sync",
     "import gw2wvw.events": "webhooks",
     "import gw2wvw.cli": "cli",
     "gw2wvw.build_squad": "squad",

@@ -25,10 +25,13 @@ DATABASE_PREFIX = os.environ.get("GW2WVW_TEST_DATABASE_PREFIX", "gw2wvw_test")
 """How the names of the PostgreSQL databases the tests create begin."""
 
 TABLES = (
+    "signups",
+    "events",
     "webhook_attempts",
     "webhook_deliveries",
     "outbox",
     "webhook_endpoints",
+    "fights",
     "composition_tags",
     "composition_members",
     "compositions",
@@ -36,6 +39,7 @@ TABLES = (
     "builds",
     "tags",
     "api_tokens",
+    "gw2_keys",
     "users",
 )
 

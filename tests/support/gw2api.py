@@ -4,6 +4,13 @@ It serves ``/v2/build``, ``/v2/<endpoint>`` (the id list) and ``/v2/<endpoint>?i
 records: 200, 206 when some ids are unknown, 404 when all are) for the records it is given, and
 records every request it sees. Tests script failures with :meth:`FakeGw2Api.add_fault` and
 :meth:`FakeGw2Api.die_after`.
+
+Given ``accounts`` (API key -> :class:`FakeAccount`), it also answers the authenticated
+endpoints the account reader uses, with the ``Authorization: Bearer <key>`` header:
+``/v2/tokeninfo``, ``/v2/account``, ``/v2/characters?ids=all``,
+``/v2/characters/<name>/buildtabs?tabs=all`` and ``/v2/account/buildstorage?ids=all``. An unknown
+key gets ``401 {"text":"Invalid access token"}``; a key without the endpoint's scope gets
+``403 {"text":"requires scope <scope>"}``, as the official API answers.
 """
 
 from __future__ import annotations
@@ -62,6 +69,28 @@ class SeenRequest:
         """The decoded ids of a bulk request (empty for others)."""
         raw = self.query.get("ids")
         return [unquote(i) for i in raw.split(",")] if raw else []
+
+
+@dataclass
+class FakeAccount:
+    """What one API key may read: its ``/v2/tokeninfo``, ``/v2/account``, characters and builds.
+
+    ``build_tabs`` maps a character name to its tabs; ``build_storage`` is the storage slots.
+    """
+
+    tokeninfo: Record
+    account: Record
+    characters: Sequence[Record] = ()
+    build_tabs: Mapping[str, Sequence[Record]] = field(default_factory=dict)
+    build_storage: Sequence[Record | None] = ()
+
+
+# Each authenticated endpoint and the scope it needs (the wiki's API:2/<endpoint> pages).
+_SCOPES = {
+    "/v2/account": "account",
+    "/v2/characters": "characters",
+    "/v2/account/buildstorage": "builds",
+}
 
 
 class _Server(ThreadingHTTPServer):
@@ -126,7 +155,15 @@ class _Handler(BaseHTTPRequestHandler):
 class FakeGw2Api:
     """The server: ``records`` maps an endpoint to its API records; ``url`` is its base URL."""
 
-    def __init__(self, records: Mapping[str, Sequence[Record]], *, build_id: int = 1) -> None:
+    def __init__(
+        self,
+        records: Mapping[str, Sequence[Record]] | None = None,
+        *,
+        build_id: int = 1,
+        accounts: Mapping[str, FakeAccount] | None = None,
+    ) -> None:
+        records = records or {}
+        self.accounts = dict(accounts or {})
         self.records = {e: {str(r["id"]): r for r in rs} for e, rs in records.items()}
         self.build_id = build_id
         self.requests: list[SeenRequest] = []
@@ -195,9 +232,36 @@ class FakeGw2Api:
         with self._lock:
             self.in_flight -= 1
 
+    def _account_answer(self, seen: SeenRequest) -> tuple[int, Any]:
+        """An authenticated endpoint's answer, errors as the official API words them."""
+        key = seen.headers.get("authorization", "").removeprefix("Bearer ")
+        account = self.accounts.get(key)
+        if account is None:
+            return 401, {"text": "Invalid access token"}
+        if seen.path == "/v2/tokeninfo":
+            return 200, account.tokeninfo
+        parts = seen.path.split("/")
+        endpoint = "/v2/characters" if seen.path.startswith("/v2/characters") else seen.path
+        buildtabs = len(parts) == 5 and parts[4] == "buildtabs"
+        for scope in (_SCOPES[endpoint], *(["builds"] if buildtabs else [])):
+            if scope not in account.tokeninfo["permissions"]:
+                return 403, {"text": f"requires scope {scope}"}
+        if seen.path == "/v2/account":
+            return 200, account.account
+        if seen.path == "/v2/account/buildstorage":
+            return 200, list(account.build_storage)
+        if seen.path == "/v2/characters":
+            return 200, list(account.characters)
+        tabs = account.build_tabs.get(unquote(parts[3]))
+        if tabs is None:
+            return 404, {"text": "no such character"}
+        return 200, list(tabs)
+
     def _answer(self, seen: SeenRequest, *, partial: bool) -> tuple[int, Any]:
         if seen.path == "/v2/build":
             return 200, {"id": self.build_id}
+        if seen.path == "/v2/tokeninfo" or seen.path.startswith(("/v2/account", "/v2/characters")):
+            return self._account_answer(seen)
         endpoint = seen.path.removeprefix("/v2/")
         if endpoint not in self.records:
             return 404, {"text": "not found"}

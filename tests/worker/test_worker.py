@@ -115,7 +115,9 @@ async def test_the_settings_keep_polling_off_the_critical_path(settings: Setting
     assert options["health_check_interval"] <= 60
     assert options["queue_name"] == QUEUE
     assert options["redis_settings"].port == int(settings.redis_url.rsplit(":", 1)[1].split("/")[0])  # type: ignore[union-attr]
-    (deliver_function, _) = options["functions"]
+    (deliver_function, _, fight_function) = options["functions"]
+    assert fight_function.name == "import_fight"
+    assert fight_function.max_tries == 1  # it marks the fight failed itself
     assert deliver_function.name == "deliver"
     assert deliver_function.timeout_s == settings.webhooks.lease.total_seconds()
     wider = worker_settings(settings, WorkerConfig(max_jobs=40))

@@ -8,12 +8,13 @@ hash of its content, so it changes with the composition and with any build it us
 
 from __future__ import annotations
 
+import json
 import uuid
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
 
-from gw2wvw.squad import Evaluation
+from gw2wvw.squad import Evaluation, PostFormat, render_post
 from gw2wvw.store import (
     CompositionCreate,
     CompositionPatch,
@@ -124,6 +125,59 @@ async def get_evaluation(
     evaluation = await services.store.compositions.evaluate(actor, composition_id)
     body = evaluation.model_dump_json().encode()
     return respond(request, Representation(body, content_etag(body)))
+
+
+_POST_TYPES = {
+    "discord": "application/json",
+    "markdown": "text/markdown; charset=utf-8",
+    "text": "text/plain; charset=utf-8",
+}
+
+_POST_ANSWERS: dict[int | str, dict[str, Any]] = {
+    200: {
+        **CONDITIONAL_GET[200],
+        "description": "The post: Discord webhook payloads (JSON), or Markdown or plain text.",
+        "content": {
+            "application/json": {"schema": {"type": "array", "items": {"type": "object"}}},
+            "text/markdown": {"schema": {"type": "string"}},
+            "text/plain": {"schema": {"type": "string"}},
+        },
+    },
+}
+
+
+@router.get(
+    "/{composition_id}/post",
+    response_class=Response,
+    responses={**CONDITIONAL_GET, **_POST_ANSWERS, **problem_responses(400, 401, 404, 422)},
+    summary="A composition as a post for Discord, in Markdown or as text",
+    openapi_extra=security("read", optional=True),
+)
+async def get_post(
+    request: Request,
+    caller: ReaderDep,
+    composition_id: uuid.UUID,
+    format: Annotated[
+        PostFormat,
+        Query(description="discord: a list of webhook message payloads within Discord's limits."),
+    ] = "discord",
+) -> Response:
+    """A composition the caller may see, with its evaluation, written as a post.
+
+    Members, their specializations, archetypes and chat codes (in code spans) per party, the
+    functions present and missing, key boons against their targets, and the findings.
+    """
+    services, actor = caller.services, caller.actor
+    post = await services.store.compositions.post(actor, composition_id)
+    rendered = render_post(post, format)
+    body = (
+        rendered.encode()
+        if isinstance(rendered, str)
+        else json.dumps(rendered, ensure_ascii=False).encode()
+    )
+    return respond(
+        request, Representation(body, content_etag(body), media_type=_POST_TYPES[format])
+    )
 
 
 @router.get(

@@ -131,7 +131,9 @@ async def create_webhook(caller: WriterDep, body: EndpointCreate) -> Response:
     """Register a URL for events of the given types (``build.*``, ``composition.created``, ``*``).
 
     The answer carries the signing ``secret`` (``whsec_...``), shown this once: every delivery
-    is signed with it as Standard Webhooks describe.
+    is signed with it as Standard Webhooks describe. ``"kind": "discord"`` takes a Discord
+    webhook URL (``https://discord.com/api/webhooks/...``) instead and delivers Discord messages,
+    unsigned: a composition's post, or a short message for other events.
     """
     services = caller.services
     endpoint = await services.store.webhooks.create(caller.actor, body)

@@ -86,8 +86,11 @@ def test_list_table_shows_functions_and_what_each_gives(width: Any) -> None:
     lines = result.stdout.splitlines()
     figures = load_figures()
     for archetype in load_roles().archetypes:
-        row = next(line for line in lines if f" {archetype.id} " in line)
-        assert ", ".join(archetype.functions) in row
+        at = next(i for i, line in enumerate(lines) if f" {archetype.id} " in line)
+        row = lines[at]
+        # One function a line: the first beside the id, a second under it.
+        for offset, function in enumerate(archetype.functions):
+            assert f" {function} " in lines[at + offset]
         given = figures.of(archetype.id)
         best = max(
             (b for b in given.boons if given.boon(b).party.value >= 0.05),
