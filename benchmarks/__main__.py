@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-GROUPS = ["core", "squad", "store", "startup", "api", "webhooks"]
+GROUPS = ["core", "squad", "fights", "store", "startup", "api", "webhooks"]
 
 
 def main(argv: list[str]) -> None:

@@ -19,6 +19,7 @@ from gw2wvw.cli.account import app as account_app
 from gw2wvw.cli.build import app as build_app
 from gw2wvw.cli.db import app as db_app
 from gw2wvw.cli.event import app as event_app
+from gw2wvw.cli.fight import app as fight_app
 from gw2wvw.cli.gamedata import app as gamedata_app
 from gw2wvw.cli.roles import app as roles_app
 from gw2wvw.cli.squad import app as squad_app
@@ -38,6 +39,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(event_app, name="event")
 app.add_typer(roles_app, name="roles")
 app.add_typer(squad_app, name="squad")
+app.add_typer(fight_app, name="fight")
 
 
 def _version(value: bool) -> None:

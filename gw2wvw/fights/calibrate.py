@@ -411,7 +411,13 @@ def calibrate(
                 measured = _mean(
                     (s.weight, s.generation[kind][boon]) for s in mine if kind in s.generation
                 )
-                if (archetype.id, boon) in marked:
+                before_mark = (
+                    getattr(old.boon(boon), "self_" if kind == "self" else kind).basis
+                    if old is not None
+                    else None
+                )
+                # A figure the base table forced to 0 stays so (its reason is in the base).
+                if (archetype.id, boon) in marked or before_mark == "not in WvW":
                     estimates[kind] = Estimate(
                         value=0.0,
                         basis="not in WvW",

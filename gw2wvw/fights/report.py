@@ -237,8 +237,11 @@ def _player(
         for kind, entries in blocks:
             if entries is not None:
                 generation[kind] = _by_boon(entries)
+            elif player.buff_uptimes is not None:
+                # EI writes no generation list for targets a player gave no buff to.
+                generation[kind] = dict.fromkeys(BOONS, 0.0)
         if len(generation) < len(blocks):
-            gaps.add("some boon generation (self, group, off-group or squad buffs)", player)
+            gaps.add("boon generation (selfBuffs, groupBuffs ...)", player)
     return PlayerReport(
         name=player.name,
         account=player.account,

@@ -380,9 +380,11 @@ def review_fight(
 def composition_of(
     report: FightReport, *, mode: Mode = "zerg", name: str | None = None
 ) -> Composition:
-    """The composition of the fight's own parties: each member by account (else name) and the
-    archetype it played; members whose specialization the roles table lacks are left out, and
-    a group of more than five is split into parties of five."""
+    """The composition of the fight's own parties, each member by account and archetype.
+
+    A member without an account goes by its character's name; members whose specialization the
+    roles table lacks are left out, and a group of more than five is split into parties of five.
+    """
     parties: list[Party] = []
     for fought in report.parties:
         members = [

@@ -183,3 +183,11 @@ def test_an_unknown_specialization_has_no_archetype(ebg: Log) -> None:
     fight = report(msgspec.structs.replace(ebg, players=players))
     assert fight.players()[1].archetype is None
     assert any(line.startswith("an archetype") and "Player 1" in line for line in fight.missing)
+
+
+def test_a_generation_list_ei_left_out_is_nothing_given(alpine: Log) -> None:
+    # EI omits groupBuffs and squadBuffs for a player who gave others no buff: Player 2.
+    mesmer = report(alpine).players()[2]
+    assert mesmer.generation["party"] == dict.fromkeys(BOONS, 0.0)
+    assert mesmer.generation["squad"] == dict.fromkeys(BOONS, 0.0)
+    assert mesmer.generation["self"]["resolution"] > 0
