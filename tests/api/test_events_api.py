@@ -10,7 +10,9 @@ from typing import Any
 
 import httpx
 import pytest
+from cryptography.fernet import Fernet
 from fastapi import FastAPI
+from pydantic import SecretStr
 from standardwebhooks.webhooks import Webhook
 
 from tests.api.conftest import (
@@ -22,6 +24,8 @@ from tests.api.conftest import (
     documented_statuses,
 )
 from tests.api.test_webhooks_api import HOOKS, deliver_due, register
+from tests.support import gw2accounts
+from tests.support.gw2api import FakeGw2Api
 from tests.support.webhook_receiver import WebhookReceiver, eventually
 from tests.unit.squad.test_signups import member
 
@@ -42,10 +46,35 @@ def receiver() -> Iterator[WebhookReceiver]:
         yield running
 
 
+FROM_ACCOUNTS = range(0, 30, 3)
+"""The members (a third) who sign up with what their GW2 account suggests."""
+
+
+def gw2_key(n: int) -> str:
+    """Member ``n``'s official API key in the stand-in (the sample key, its tail numbered)."""
+    return f"{gw2accounts.KEY[:-2]}{n:02X}"
+
+
 @pytest.fixture
-async def app(make_app: AppFactory) -> FastAPI:
-    """An app whose webhooks may reach the local receiver."""
-    return await make_app(**HOOKS)
+def official() -> Iterator[FakeGw2Api]:
+    """The stand-in official API, with an account for every member in FROM_ACCOUNTS."""
+    server = FakeGw2Api(
+        accounts={
+            gw2_key(n): gw2accounts.account(name=f"Member{n:02d}.1234") for n in FROM_ACCOUNTS
+        }
+    ).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+async def app(make_app: AppFactory, official: FakeGw2Api) -> FastAPI:
+    """An app whose webhooks may reach the local receiver and that reads the stand-in GW2 API."""
+    return await make_app(
+        **HOOKS,
+        gw2_api_url=official.url,
+        encryption_key=SecretStr(Fernet.generate_key().decode()),
+    )
 
 
 async def announce(client: httpx.AsyncClient, officer: Account, **fields: Any) -> dict[str, Any]:
@@ -68,17 +97,28 @@ def changed_players(plan: dict[str, Any]) -> set[str]:
 async def test_officer_announces_thirty_sign_up_and_late_changes_re_plan_minimally(
     app: FastAPI, client: httpx.AsyncClient, alice: Account, receiver: WebhookReceiver
 ) -> None:
-    """The issue's acceptance, but for the GW2-account third of the sign-ups."""
+    """The issue's acceptance: a third of the members sign up with what their GW2 account says
+    they can bring."""
     hook = await register(client, alice, receiver.url("/officer"), "event.*", "signup.*")
     event = await announce(client, alice)
     base = f"/v1/events/{event['id']}"
     members = [await add_user(app, f"member{n:02d}") for n in range(30)]
     for n, account in enumerate(members):
         signup = member(n)
+        specializations = list(signup.archetypes)
+        if n in FROM_ACCOUNTS:
+            attached = await client.put(
+                "/v1/me/gw2-key", headers=account.headers, json={"key": gw2_key(n)}
+            )
+            assert attached.status_code == 201, attached.text
+            read = await client.get("/v1/me/gw2-account", headers=account.headers)
+            assert read.json()["account"]["name"] == f"Member{n:02d}.1234"
+            specializations = read.json()["specializations"]
+            assert specializations == ["Druid", "Firebrand", "Herald", "Reaper"]
         response = await client.put(
             f"{base}/signups/me",
             headers=account.headers,
-            json={"player": signup.player, "specializations": list(signup.archetypes)},
+            json={"player": signup.player, "specializations": specializations},
         )
         assert response.status_code == 201, response.text
     listed = await client.get(f"{base}/signups")
