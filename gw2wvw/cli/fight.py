@@ -68,12 +68,22 @@ def _mode(mode: str | None) -> Any:
     return mode
 
 
-def _plan(path: Path) -> Composition:
+def _plan(source: str, table: RolesTable) -> Composition:
+    """The plan to review against: a composition file, or a stored composition's id."""
+    import uuid
+
     from pydantic import ValidationError
 
-    from gw2wvw.cli.squad import _read, _validation_message
+    from gw2wvw.cli.squad import _read, _stored, _validation_message
     from gw2wvw.squad import Composition
 
+    path = Path(source)
+    if not path.exists():
+        try:
+            ident = uuid.UUID(source)
+        except ValueError:
+            fail(f"--plan {source} is neither a file nor a composition id")
+        return _stored(ident, table)[0]
     try:
         return Composition.model_validate_json(_read(path))
     except ValidationError as exc:
@@ -172,7 +182,12 @@ def _print_top(night: NightReport) -> None:
 def report_command(
     logs: Logs,
     plan: Annotated[
-        Path | None, typer.Option("--plan", help="A composition JSON file to review against.")
+        str | None,
+        typer.Option(
+            "--plan",
+            help="A composition JSON file, or a stored (public or unlisted) composition's id, "
+            "to review against.",
+        ),
     ] = None,
     mode: ModeOption = None,
     roles_file: RolesOption = None,
@@ -188,7 +203,7 @@ def report_command(
     chosen = _mode(mode)
     table = _roles(roles_file)
     figures = _figures(figures_file)
-    composition = _plan(plan) if plan is not None else None
+    composition = _plan(plan, table) if plan is not None else None
     fights = [report(log, source=path.name, roles=table) for path, log in _logs(logs)]
     try:
         reviews = [
