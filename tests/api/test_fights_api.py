@@ -356,14 +356,14 @@ async def test_the_fight_imported_webhook_is_delivered(
 async def test_start_up_imports_what_a_crash_left_pending(
     make_app: AppFactory, queue: str, app: FastAPI
 ) -> None:
-    services = app.state.services
-    if not isinstance(services.imports, InProcessImports):
-        pytest.skip("with Redis the worker's sweep does it (tests/worker/test_fight_jobs.py)")
+    """Without Redis (on either database) the API imports them itself; with Redis the worker's
+    sweep does (tests/worker/test_fight_jobs.py)."""
     alice = await add_user(app, "carol")
-    left = await services.store.fights.create(
+    left = await app.state.services.store.fights.create(
         alice.actor, FightCreate(source="left.json"), pack(EBG), len(EBG)
     )
-    again = await make_app(worker_queue_name=queue)
+    again = await make_app(worker_queue_name=queue, redis_url=None)
+    assert isinstance(again.state.services.imports, InProcessImports)
     await again.state.services.imports.wait()
     assert (await store_of(again).fights.get(alice.actor, left.id)).status == "ready"
 
