@@ -124,12 +124,23 @@ def _seed(session: nox.Session, url: str, user: str, password: str) -> dict[str,
 
 
 def _with_seeded(config: str, seeded: dict[str, str], suffix: str) -> str:
-    """``config`` with half of the ids in paths taken from one set of seeded resources."""
+    """``config`` with half of the ids in paths, and most of the builds members refer to, taken
+    from one set of seeded resources.
+
+    ``config`` ends with its ``[parameters]`` table: the bindings are added to it, then the
+    dictionaries they name.
+    """
     lines = ["", "# Added by the nox session: the seeded resources."]
+    lines += [f'"path.{name}" = {{ dictionary = "{name}", probability = 0.5 }}' for name in SEEDED]
+    lines += [
+        f'"{at}" = {{ dictionary = "{name}", probability = 0.8 }}'
+        for at, name in (
+            ("body.parties[*].members[*].build_id", "build_id"),
+            ("query.delivery_id", "delivery_id"),
+        )
+    ]
     for name in SEEDED:
         lines += [f"[dictionaries.{name}]", f'values = ["{seeded[name + suffix]}"]']
-    lines += ["[parameters]"]
-    lines += [f'"path.{name}" = {{ dictionary = "{name}", probability = 0.5 }}' for name in SEEDED]
     return config + "\n".join(lines) + "\n"
 
 
