@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import glob
+import json
 import os
 import shutil
 import sys
 import tempfile
 import time
+import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -123,13 +125,41 @@ def _seed(session: nox.Session, url: str, user: str, password: str) -> dict[str,
     return seeded
 
 
+def _seeded_schema(url: str, seeded: dict[str, str], suffix: str, path: Path) -> None:
+    """The server's OpenAPI document, written to ``path``, with one set of seeded ids as the
+    examples of the path and query parameters they fill.
+
+    The coverage and examples phases take ids from examples, not from the dictionaries: without
+    them every operation on an id would answer 404 or 422 there and never reach its logic.
+    """
+    with urllib.request.urlopen(f"{url}/openapi.json") as answer:
+        schema = json.load(answer)
+    for operations in schema["paths"].values():
+        for operation in operations.values():
+            for parameter in operation.get("parameters", []):
+                if parameter["in"] in ("path", "query") and parameter["name"] in SEEDED:
+                    parameter["schema"]["examples"] = [seeded[parameter["name"] + suffix]]
+    path.write_text(json.dumps(schema))
+
+
 def _with_seeded(config: str, seeded: dict[str, str], suffix: str) -> str:
-    """``config`` with half of the ids in paths taken from one set of seeded resources."""
+    """``config`` with half of the ids in paths, and most of the builds members refer to, taken
+    from one set of seeded resources.
+
+    ``config`` ends with its ``[parameters]`` table: the bindings are added to it, then the
+    dictionaries they name.
+    """
     lines = ["", "# Added by the nox session: the seeded resources."]
+    lines += [f'"path.{name}" = {{ dictionary = "{name}", probability = 0.5 }}' for name in SEEDED]
+    lines += [
+        f'"{at}" = {{ dictionary = "{name}", probability = 0.8 }}'
+        for at, name in (
+            ("body.parties[*].members[*].build_id", "build_id"),
+            ("query.delivery_id", "delivery_id"),
+        )
+    ]
     for name in SEEDED:
         lines += [f"[dictionaries.{name}]", f'values = ["{seeded[name + suffix]}"]']
-    lines += ["[parameters]"]
-    lines += [f'"path.{name}" = {{ dictionary = "{name}", probability = 0.5 }}' for name in SEEDED]
     return config + "\n".join(lines) + "\n"
 
 
@@ -190,13 +220,17 @@ def schemathesis(session: nox.Session, database: str) -> None:
         ):
             path = scratch / f"schemathesis-{run}.toml"
             path.write_text(_with_seeded(config, seeded, suffix))
+            document = scratch / f"openapi-{run}.json"
+            _seeded_schema(server.url, seeded, suffix, document)
             try:
                 session.run(
                     "schemathesis",
                     "--config-file",
                     str(path),
                     "run",
-                    f"{server.url}/openapi.json",
+                    str(document),
+                    "--url",
+                    server.url,
                     methods,
                     "DELETE",
                     "--checks",

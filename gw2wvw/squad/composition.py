@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
 
 from gw2wvw.builds import Build
 from gw2wvw.errors import Gw2WvwError
+from gw2wvw.schema_rules import exactly_one_of
 from gw2wvw.squad.roles import Archetype, ArchetypeNotFound, ArchetypeRef, Role, RolesTable
 from gw2wvw.squad.targets import Mode, Targets
 
@@ -35,6 +36,8 @@ class _Model(BaseModel):
 
 class Member(_Model):
     """A squad member: an archetype, or a build with the role it is played in."""
+
+    model_config = ConfigDict(json_schema_extra=exactly_one_of(("archetype",), ("build", "role")))
 
     player: str | None = Field(default=None, min_length=1, max_length=64)
     archetype: ArchetypeRef | None = None

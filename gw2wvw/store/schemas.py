@@ -22,6 +22,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from gw2wvw.builds import Build
+from gw2wvw.schema_rules import exactly_one_of
 from gw2wvw.squad.roles import ArchetypeRef, Role
 from gw2wvw.squad.targets import Mode, Targets
 from gw2wvw.text import Line, Paragraph
@@ -100,6 +101,9 @@ WebhookUrl = Annotated[
     ),
 ]
 """An ``http://`` or ``https://`` URL on one line, with no spaces."""
+
+EXAMPLE_CHAT_CODE = "[&DQENPi47PhpLF0sXFgE2AUsBFgE2AS0BGBYYFgAAAAAAAAAAAAAAAAAAAAAEBQBXADUAMQAA]"
+"""A Firebrand's chat code (the ``firebrand-stab`` archetype's): the examples' build."""
 
 T = TypeVar("T")
 
@@ -212,6 +216,20 @@ class _BuildFields(_In):
 class BuildCreate(_BuildFields):
     """A build to store: as a ``build`` object or as a ``chat_code``."""
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            **exactly_one_of(("build",), ("chat_code",)),
+            "examples": [
+                {
+                    "name": "Firebrand stability",
+                    "chat_code": EXAMPLE_CHAT_CODE,
+                    "visibility": "public",
+                    "tags": ["zerg"],
+                }
+            ],
+        }
+    )
+
     build: Build | None = None
     chat_code: Line | None = Field(default=None, max_length=200)
 
@@ -224,6 +242,13 @@ class BuildCreate(_BuildFields):
 
 class BuildPatch(_In):
     """Fields to change on a build; what is left out stays as it is."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            **exactly_one_of(("build",), ("chat_code",), ()),
+            "examples": [{"name": "Firebrand stability (2)", "chat_code": EXAMPLE_CHAT_CODE}],
+        }
+    )
 
     name: Line | None = Field(default=None, min_length=1, max_length=100)
     description: Paragraph | None = Field(default=None, max_length=2000)
@@ -259,6 +284,10 @@ class BuildRead(_Out):
 
 class MemberIn(_In):
     """A composition member: an archetype, or a stored build with the role it plays."""
+
+    model_config = ConfigDict(
+        json_schema_extra=exactly_one_of(("archetype",), ("build_id", "role"))
+    )
 
     player: Line | None = Field(default=None, min_length=1, max_length=64)
     archetype: ArchetypeRef | None = None
@@ -499,6 +528,21 @@ WebhookKind = Literal["standard", "discord"]
 class EndpointCreate(_In):
     """A webhook endpoint to register."""
 
+    # The second example is the one a server refusing non-public addresses (the default)
+    # refuses too; where GW2WVW_WEBHOOK_ALLOWED_NETWORKS admits loopback, both are accepted.
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"url": "https://bot.example.org/hooks/gw2wvw", "event_types": ["build.*"]},
+                {
+                    "url": "http://localhost:9/hooks/gw2wvw",
+                    "event_types": ["build.created", "composition.*"],
+                    "description": "a bot on this machine",
+                },
+            ]
+        }
+    )
+
     url: WebhookUrl
     kind: WebhookKind = "standard"
     """discord needs a Discord webhook URL (``https://discord.com/api/webhooks/...``)."""
@@ -508,6 +552,12 @@ class EndpointCreate(_In):
 
 class EndpointPatch(_In):
     """Fields to change on a webhook endpoint."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"event_types": ["*"], "description": "every event", "enabled": True}]
+        }
+    )
 
     url: WebhookUrl | None = None
     event_types: tuple[EventPattern, ...] | None = Field(default=None, min_length=1, max_length=20)

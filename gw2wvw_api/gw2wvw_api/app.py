@@ -77,9 +77,11 @@ TAGS = [
 
 
 def _operation_id(route: APIRoute) -> str:
-    """Each operation's id is its function's name (``create_build``): what a client generator
-    names its methods after, and stable while paths change."""
-    return route.name
+    """Each operation's id is its function's name in camelCase (``create_build`` gives
+    ``createBuild``): what a client generator names its methods after, stable while paths
+    change."""
+    first, *rest = route.name.split("_")
+    return first + "".join(word.capitalize() for word in rest)
 
 
 def _prepare_database(settings: Settings) -> str:

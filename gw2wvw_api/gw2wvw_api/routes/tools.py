@@ -17,6 +17,7 @@ from gw2wvw.builds import Build, BuildError, Issue, validate
 from gw2wvw.builds.view import BuildView, describe
 from gw2wvw.chatcode import ChatCodeError
 from gw2wvw.gamedata import GameData
+from gw2wvw.schema_rules import exactly_one_of
 from gw2wvw.squad import (
     Composition,
     CompositionError,
@@ -30,7 +31,7 @@ from gw2wvw.squad import (
 )
 from gw2wvw.squad.targets import targets_for
 from gw2wvw.store import CompositionCreate, MemberIn, PartyIn
-from gw2wvw.store.schemas import Tag, Visibility
+from gw2wvw.store.schemas import EXAMPLE_CHAT_CODE, Tag, Visibility
 from gw2wvw.text import Line, Paragraph
 from gw2wvw_api.auth import ToolActorDep, require_scope, security
 from gw2wvw_api.problems import ProblemError, ProblemException, plain_message, problem_responses
@@ -41,8 +42,6 @@ router = APIRouter(prefix="/v1/tools", tags=["tools"])
 MAX_TIME_LIMIT = 30.0
 """The most seconds the API lets the squad solver run for one request."""
 
-_EXAMPLE = "[&DQENPi47PhpLF0sXFgE2AUsBFgE2AS0BGBYYFgAAAAAAAAAAAAAAAAAAAAAEBQBXADUAMQAA]"
-
 
 class _In(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -51,14 +50,21 @@ class _In(BaseModel):
 class DecodeRequest(_In):
     """A build chat code to decode."""
 
-    chat_code: str = Field(max_length=200, examples=[_EXAMPLE])
+    chat_code: str = Field(max_length=200, examples=[EXAMPLE_CHAT_CODE])
 
 
 class ValidateRequest(_In):
     """A build to check: as a ``build`` object or as a ``chat_code``."""
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            **exactly_one_of(("build",), ("chat_code",)),
+            "examples": [{"chat_code": EXAMPLE_CHAT_CODE}],
+        }
+    )
+
     build: Build | None = None
-    chat_code: str | None = Field(default=None, max_length=200, examples=[_EXAMPLE])
+    chat_code: str | None = Field(default=None, max_length=200, examples=[EXAMPLE_CHAT_CODE])
 
     @model_validator(mode="after")
     def _one_source(self) -> ValidateRequest:
@@ -77,6 +83,28 @@ class ValidationResult(BaseModel):
 
 class EvaluateRequest(_In):
     """A composition to evaluate, optionally against other targets than its own."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "composition": {
+                        "name": "havoc",
+                        "mode": "havoc",
+                        "parties": [
+                            {
+                                "members": [
+                                    {"archetype": "firebrand-stab", "commander": True},
+                                    {"archetype": "scourge-strip"},
+                                    {"archetype": "Tempest"},
+                                ]
+                            }
+                        ],
+                    }
+                }
+            ]
+        }
+    )
 
     composition: Composition
     targets: Targets | None = Field(
