@@ -44,7 +44,7 @@ from gw2wvw_api.problems import ProblemError, ProblemException, problem_response
 from gw2wvw_api.routes.common import CONDITIONAL_GET, NO_CONTENT, read_json, written_json
 from gw2wvw_api.services import Services
 
-router = APIRouter(prefix="/v1/me", tags=["gw2 account"])
+router = APIRouter(prefix="/v1/me", tags=["gw2-account"])
 
 _NO_STORE = {"Cache-Control": {"description": "``no-store``.", "schema": {"type": "string"}}}
 
