@@ -312,3 +312,58 @@ async def test_a_composition_with_builds_shows_them_without_moves(
     assert page.status_code == 200
     assert f"/builds/{build.json()['id']}" in page.text
     assert 'data-movable="false"' in page.text
+
+
+async def test_saving_needs_a_session_and_a_readable_board(client: httpx.AsyncClient) -> None:
+    _, token = await _page(client, "/squads/new")
+    board = json.dumps({"parties": [{"members": [{"archetype": "firebrand-stab"}]}]})
+    signed_out = await client.post("/squads", data={"csrf": token, "composition": board})
+    assert signed_out.status_code == 303
+    assert signed_out.headers["location"] == "/signin?next=/squads/new"
+    await sign_up(client, "ann")
+    await _sign_in(client, "ann")
+    for garbage in ("not json", "[1]", json.dumps({"parties": []})):
+        refused = await client.post("/squads", data={"csrf": token, "composition": garbage})
+        assert refused.status_code == 422, garbage
+        assert "Not saved" in refused.text
+    listed = await client.get("/v1/compositions")
+    assert listed.json()["items"] == []
+
+
+async def test_roster_edge_cases_are_named(client: httpx.AsyncClient) -> None:
+    _, token = await _page(client, "/squads/new")
+    empty = await client.post("/squads/new", data={"csrf": token, "roster": "# nobody\n\n"})
+    assert empty.status_code == 422
+    assert "the roster is empty" in empty.text
+    long_name = await client.post(
+        "/squads/new", data={"csrf": token, "roster": f"{'x' * 65}: Firebrand"}
+    )
+    assert long_name.status_code == 422
+    assert "at most 64 characters" in long_name.text
+    too_big = await client.post("/squads/new", data={"csrf": token, "size": "500"})
+    assert too_big.status_code == 422
+    assert "size" in too_big.text
+
+
+async def test_signing_out_with_a_broken_session_cookie_just_clears_it(
+    client: httpx.AsyncClient,
+) -> None:
+    await sign_up(client, "ann")
+    await _sign_in(client, "ann")
+    page = await client.get("/")
+    value = client.cookies["gw2wvw_session"]
+    client.cookies.set("gw2wvw_session", "not-a-uuid." + value.partition(".")[2])
+    signed_out = await client.post("/signout", data={"csrf": csrf_of(page.text)})
+    assert signed_out.status_code == 303
+    assert 'gw2wvw_session=""' in signed_out.headers["set-cookie"]
+
+
+async def test_player_names_are_escaped_on_the_board(client: httpx.AsyncClient) -> None:
+    _, token = await _page(client, "/squads/new")
+    built = await client.post(
+        "/squads/new",
+        data={"csrf": token, "roster": '<img src=x onerror="alert(1)">: Firebrand\nBob Scourge'},
+    )
+    assert built.status_code == 200, built.text
+    assert "<img src=x" not in built.text
+    assert "&lt;img src=x onerror=" in built.text

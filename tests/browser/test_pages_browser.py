@@ -15,6 +15,7 @@ from playwright.sync_api import Browser, Locator, Page, Route, expect
 from tests.support.live_server import LiveServer
 
 PASSWORD = "correct horse battery"
+FIREBRAND = "[&DQENPi47PhpLF0sXFgE2AUsBFgE2AS0BGBYYFgAAAAAAAAAAAAAAAAAAAAAEBQBXADUAMQAA]"
 
 SPECS = ["Firebrand", "Scrapper", "Scourge", "Tempest", "Druid", "Reaper", "Herald", "Chronomancer"]
 ROSTER = "\n".join(
@@ -109,13 +110,43 @@ def test_a_new_user_builds_moves_saves_and_shares_a_squad(
     assert link == page.url
     _shot(page, tmp_path, "board")
 
-    stranger = browser.new_context()
+    private = httpx.post(
+        f"{server.url}/v1/compositions",
+        headers={"Authorization": f"Bearer {signed_up.json()['token']['token']}"},
+        json={
+            "name": "secret plan",
+            "visibility": "private",
+            "parties": [{"members": [{"archetype": "firebrand-stab", "player": "Ann"}]}],
+        },
+        timeout=30,
+    )
+    assert private.status_code == 201, private.text
+    build = httpx.post(
+        f"{server.url}/v1/builds",
+        headers={"Authorization": f"Bearer {signed_up.json()['token']['token']}"},
+        json={"name": "my firebrand", "chat_code": FIREBRAND, "visibility": "unlisted"},
+        timeout=30,
+    )
+    assert build.status_code == 201, build.text
+
+    # Signed out, on a phone.
+    stranger = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
     visitor = stranger.new_page()
     visitor.goto(link)
     expect(visitor.get_by_role("heading", name="tonight")).to_be_visible()
     expect(visitor.locator(".card")).to_have_count(25)
     expect(visitor.get_by_role("navigation").get_by_role("link", name="Sign in")).to_be_visible()
+    # Nothing is wider than the phone: no sideways scrolling.
+    assert visitor.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     _shot(visitor, tmp_path, "shared")
+    visitor.goto(f"{server.url}/squads/{private.json()['id']}")
+    expect(visitor.get_by_role("heading", name="Not found")).to_be_visible()
+    expect(visitor.get_by_text("secret plan")).to_have_count(0)
+    _shot(visitor, tmp_path, "not-found")
+    visitor.goto(f"{server.url}/builds/{build.json()['id']}")
+    expect(visitor.get_by_role("heading", name="my firebrand")).to_be_visible()
+    expect(visitor.get_by_role("rowheader", name="Firebrand (elite)")).to_be_visible()
+    _shot(visitor, tmp_path, "build")
     stranger.close()
     context.close()
 

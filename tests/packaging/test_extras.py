@@ -18,6 +18,8 @@ from gw2wvw._extras import EXTRAS
 from tests.packaging.conftest import EnvironmentFactory
 from tests.packaging.environments import DISTRIBUTIONS
 
+REPO = Path(__file__).resolve().parents[2]
+
 MODULES = sorted({module for modules in EXTRAS.values() for module in modules})
 
 NEEDS_AN_EXTRA = {
@@ -168,3 +170,27 @@ def test_the_wheel_metadata_is_complete(distribution: str, wheelhouse: Path) -> 
     assert "Programming Language :: Python :: 3.11" in classifiers
     assert any(c.startswith("Development Status ::") for c in classifiers)
     assert len(fields.get_payload()) > 200, "no readme as the long description"
+
+
+def test_the_api_wheel_ships_the_pages_and_the_offline_docs(
+    environment: EnvironmentFactory, wheelhouse: Path, tmp_path: Path
+) -> None:
+    pages = REPO / "gw2wvw_api" / "gw2wvw_api" / "pages"
+    shipped = {
+        path.relative_to(pages.parent.parent).as_posix()
+        for folder in ("templates", "static")
+        for path in (pages / folder).iterdir()
+    }
+    (wheel,) = wheelhouse.glob("gw2wvw_api-*.whl")
+    with zipfile.ZipFile(wheel) as archive:
+        assert shipped <= set(archive.namelist())
+    done = environment("api").run(
+        "from importlib.resources import files\n"
+        "from gw2wvw_api.pages.routes import templates\n"
+        "templates.get_template('squad.html')\n"
+        "assert (files('fastapi_offline') / 'static' / 'redoc.standalone.js').is_file()\n"
+        "print('ok')",
+        cwd=tmp_path,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "ok"

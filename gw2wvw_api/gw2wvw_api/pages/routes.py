@@ -289,16 +289,14 @@ async def save_squad(
     if actor.user_id is None:
         return _redirect("/signin?next=" + quote("/squads/new"))
     try:
-        parties = json.loads(composition)["parties"]
-        new = CompositionCreate.model_validate(
-            {**json.loads(composition), "name": name, "visibility": visibility, "parties": parties}
-        )
+        board = json.loads(composition)
+        new = CompositionCreate.model_validate({**board, "name": name, "visibility": visibility})
         stored = await services.store.compositions.create(actor, new)
-    except (ValueError, KeyError, TypeError, ValidationError) as error:
+    except (ValueError, TypeError) as error:  # not JSON, not an object, or not a squad
         message = (
             _first_error(error)
             if isinstance(error, ValidationError)
-            else ("the board could not be read; build the squad again")
+            else "the board could not be read; build the squad again"
         )
         return await render(request, "error.html", {"title": "Not saved", "message": message}, 422)
     await services.responses.changed("composition", stored.id)
