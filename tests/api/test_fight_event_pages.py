@@ -14,10 +14,19 @@ from pathlib import Path
 import httpx
 import pytest
 from fastapi import FastAPI
+from gw2wvw_api.pages.charts import LABEL, ROW, WIDTH, party_chart
 
 from gw2wvw.fights.report import FightReport
-from gw2wvw.fights.review import composition_of
-from gw2wvw.store import Actor, CompositionCreate, FightCreate, FightRead, RaidCreate, RaidRead
+from gw2wvw.fights.review import GoalReview, PartyReview, composition_of
+from gw2wvw.store import (
+    Actor,
+    CompositionCreate,
+    CompositionPatch,
+    FightCreate,
+    FightRead,
+    RaidCreate,
+    RaidRead,
+)
 from gw2wvw.store.importing import import_fight, pack
 from gw2wvw.store.schemas import SignupIn, Visibility
 from tests.api.conftest import Account, client_for, sign_up, store_of
@@ -93,7 +102,7 @@ async def test_a_fight_is_reviewed_against_the_mode_with_a_server_drawn_chart(
     assert "<script>" not in page.text
     first = report.parties[0]
     measured = first.uptime["quickness"]
-    assert f"quickness: {measured * 100:.0f}% measured" in text
+    assert f"quickness: {measured:.0f}% measured" in text
     havoc = await pages.get(f"/fights/{fight.id}", params={"mode": "havoc"})
     assert "Against the havoc targets" in _text(havoc.text)
     wrong = await pages.get(f"/fights/{fight.id}", params={"mode": "picnic"})
@@ -241,6 +250,14 @@ async def test_an_event_shows_its_start_sign_ups_and_plan(
     # The owner's form is filled with their sign-up.
     assert 'value="firebrand-stab, scrapper-heal-superspeed"' in planned.text
     assert "Change sign-up" in planned.text
+    assert 'data-player="ann"' in (await client.get(f"/events/{event.id}")).text
+    # A plan its owner made private afterwards is not shown to others.
+    ident = (await store.raids.get(actor, event.id)).composition_id
+    assert ident is not None
+    await store.compositions.update(actor, ident, CompositionPatch(visibility="private"))
+    hidden = await client.get(f"/events/{event.id}")
+    assert "The plan is not shared with you." in _text(hidden.text)
+    assert 'class="board"' not in hidden.text
 
 
 async def test_a_member_signs_up_through_the_form_with_its_csrf_token(
@@ -328,3 +345,36 @@ async def test_a_private_event_is_the_404_page_for_others(
         assert hidden.status_code == 404
         assert "not found" in hidden.text.lower()
     assert (await client.get("/events/not-an-id")).status_code == 404
+
+
+def _goal(planned: float | None, measured: float | None, target: float | None) -> GoalReview:
+    gap = None if planned is None or measured is None else measured - planned
+    return GoalReview(planned=planned, measured=measured, gap=gap, target=target, unit="x")
+
+
+def test_the_chart_scales_each_boon_and_leaves_out_boons_without_figures() -> None:
+    party = PartyReview(
+        party=1,
+        group=2,
+        shared=5,
+        goals={
+            "might": _goal(20.0, 10.0, 25.0),
+            "quickness": _goal(50.0, 25.0, None),
+            "alacrity": _goal(None, None, 80.0),
+        },
+        changed=(),
+        missing=(),
+        moved=(),
+        unplanned=(),
+        lacked=(),
+    )
+    chart = party_chart(party)
+    assert [bar.boon for bar in chart.bars] == ["might", "quickness"]
+    might, quickness = chart.bars
+    # Stacks scale to the largest figure (the target of 25), uptimes (in percent) to 100.
+    assert (might.planned, might.measured, might.target) == (128.0, 64.0, 160.0)
+    assert might.text == "10.0 measured, 20.0 planned, target 25.0"
+    assert (quickness.planned, quickness.measured, quickness.target) == (80.0, 40.0, None)
+    assert quickness.text == "25% measured, 50% planned"
+    assert quickness.y == ROW
+    assert (chart.width, chart.height) == (LABEL + WIDTH, 2 * ROW)

@@ -8,17 +8,18 @@ from dataclasses import dataclass
 from gw2wvw.fights.review import PartyReview
 from gw2wvw.squad.roles import BOONS, STACKING_BOONS
 
-WIDTH = 360
-"""Pixels of the chart's bar area; labels sit to its left."""
-LABEL = 100
-"""Pixels for the boon names."""
+WIDTH = 160
+"""Units of the chart's bar area (the drawing scales to its party's column); labels sit to
+its left."""
+LABEL = 80
+"""Units for the boon names."""
 ROW = 30
-"""Pixels a boon takes: the planned bar above the measured one."""
+"""Units a boon takes: the planned bar above the measured one."""
 
 
 @dataclass(frozen=True)
 class Bar:
-    """One boon's row: the bars' lengths in pixels, the target's place, and the figures."""
+    """One boon's row: the bars' lengths, the target's place, and the figures."""
 
     boon: str
     y: int
@@ -40,19 +41,19 @@ class Chart:
 
 
 def _figure(boon: str, value: float) -> str:
-    return f"{value:.1f}" if boon in STACKING_BOONS else f"{value * 100:.0f}%"
+    return f"{value:.1f}" if boon in STACKING_BOONS else f"{value:.0f}%"
 
 
 def party_chart(party: PartyReview) -> Chart:
     """The boons of ``party`` the review has a figure for; each row scaled to its own largest
-    figure (uptimes to 100 %), so stacks and uptimes share a chart."""
+    figure (uptimes, in percent, to 100), so stacks and uptimes share a chart."""
     bars: list[Bar] = []
     for boon in BOONS:
         goal = party.goals.get(boon)
         if goal is None or (goal.planned is None and goal.measured is None):
             continue
         values = [v for v in (goal.planned, goal.measured, goal.target) if v is not None]
-        full = max([*values, 0.0 if boon in STACKING_BOONS else 1.0]) or 1.0
+        full = max([*values, 0.0 if boon in STACKING_BOONS else 100.0]) or 1.0
 
         def length(value: float | None, full: float = full) -> float | None:
             return None if value is None else round(WIDTH * value / full, 1)
