@@ -42,11 +42,10 @@ async def _plan(
 
 
 async def _review(
-    services: Services, fight: FightRead, plan: Composition | None, mode: str
+    services: Services, fight: FightRead, report: FightReport, plan: Composition | None, mode: str
 ) -> Review:
     if plan is not None:
         return await review_plan(services.store.roles, plan, fight)
-    report = FightReport.model_validate(fight.report)
     # As the API's review: the evaluation behind it runs off the event loop.
     return await asyncio.to_thread(review_fight, report, cast(Mode, mode), services.store.roles)
 
@@ -74,8 +73,8 @@ async def fight_page(
     chosen = await _plan(services, actor, plan) if plan else None
     if plan and chosen is None:
         return await not_found(request, "squad")
-    reviewed = await _review(services, fight, chosen[1] if chosen else None, mode)
     report = FightReport.model_validate(fight.report)
+    reviewed = await _review(services, fight, report, chosen[1] if chosen else None, mode)
     parties = [
         {
             "review": party,
