@@ -10,6 +10,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
+from gw2wvw_api.pages import event_pages, fight_pages
 from gw2wvw_api.pages.routes import router
 
 STATIC = Path(__file__).parent / "static"
@@ -20,3 +21,5 @@ def install(app: FastAPI) -> None:
     """Serve the pages and their static files on ``app``."""
     app.mount("/static/pages", StaticFiles(directory=STATIC), name="page-assets")
     app.include_router(router)
+    app.include_router(fight_pages.router)
+    app.include_router(event_pages.router)

@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from gw2wvw.events import new_client
 from gw2wvw.fights.report import FightReport
 from gw2wvw.fights.review import Review, review
+from gw2wvw.squad import Composition, RolesTable
 from gw2wvw.store import FightCreate, FightQuery, FightRead, Page
 from gw2wvw.store.importing import pack
 from gw2wvw.store.schemas import Visibility, WebhookUrl
@@ -253,13 +254,19 @@ async def get_review(
     store, actor = caller.services.store, caller.actor
     plan = await store.compositions.composition(actor, composition_id)
     fight = await store.fights.get(actor, fight_id)
+    reviewed = await review_plan(store.roles, plan, fight)
+    body = reviewed.model_dump_json().encode()
+    return respond(request, Representation(body, content_etag(body)))
+
+
+async def review_plan(roles: RolesTable, plan: Composition, fight: FightRead) -> Review:
+    """``fight`` reviewed against ``plan`` (the API's and the fight page's review); 409
+    ``fight_not_ready`` while the fight is pending or if it failed."""
     if fight.status != "ready" or fight.report is None:
         why = f": {fight.reason}" if fight.reason else ""
         raise ProblemException(
-            409, "fight_not_ready", f"fight {fight_id} is {fight.status}{why}; review it once ready"
+            409, "fight_not_ready", f"fight {fight.id} is {fight.status}{why}; review it once ready"
         )
     report = FightReport.model_validate(fight.report)
     # Evaluating the plan solves its predictions: off the event loop, like the parsing.
-    reviewed = await asyncio.to_thread(review, plan, report, store.roles)
-    body = reviewed.model_dump_json().encode()
-    return respond(request, Representation(body, content_etag(body)))
+    return await asyncio.to_thread(review, plan, report, roles)
