@@ -67,7 +67,7 @@ TAGS = [
     {"name": "compositions", "description": "Stored squads and their boon coverage."},
     {"name": "fights", "description": "Elite Insights logs of fights, parsed into reports."},
     {"name": "events", "description": "Raid nights, sign-ups and the squad planned from them."},
-    {"name": "gw2-account", "description": "Your official GW2 API key and what your account holds."},
+    {"name": "gw2-account", "description": "Your GW2 API key and what your account holds."},
     {"name": "tools", "description": "Stateless tools: decode, validate, evaluate, build squads."},
     {"name": "gamedata", "description": "The game data the API validates against (public)."},
     {"name": "roles", "description": "The WvW archetypes the squad tools plan with (public)."},
