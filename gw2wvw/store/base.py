@@ -7,8 +7,9 @@ from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Executable, Row, insert, select
+from sqlalchemy import ColumnElement, Executable, Row, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
 from gw2wvw.store.errors import ErrorDetail, Unauthenticated, ValidationFailed
 from gw2wvw.store.ids import uuid7
@@ -17,6 +18,22 @@ from gw2wvw.store.tables import Base, User, utcnow
 
 if TYPE_CHECKING:
     from gw2wvw.store.store import Store
+
+
+def visible_to(
+    actor: Actor,
+    visibility: InstrumentedAttribute[str],
+    owner_id: InstrumentedAttribute[uuid.UUID],
+    *,
+    listed: bool,
+) -> ColumnElement[bool]:
+    """What ``actor`` may see of a table with a visibility and an owner: public rows (and
+    unlisted ones when asked for by id, not in listings), and their own."""
+    shown = ("public",) if listed else ("public", "unlisted")
+    clause: ColumnElement[bool] = visibility.in_(shown)
+    if actor.user_id is not None:
+        clause = or_(clause, owner_id == actor.user_id)
+    return clause
 
 
 # Built once; composing an INSERT per call costs more than running it.

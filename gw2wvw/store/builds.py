@@ -30,7 +30,7 @@ from sqlalchemy.exc import IntegrityError
 from gw2wvw.builds import Build, BuildError, validate
 from gw2wvw.chatcode import ChatCodeError
 from gw2wvw.squad import Member
-from gw2wvw.store.base import Repository, Transaction, require_user
+from gw2wvw.store.base import Repository, Transaction, require_user, visible_to
 from gw2wvw.store.compositions import CompositionRepository
 from gw2wvw.store.driver import DriverQuery
 from gw2wvw.store.errors import (
@@ -130,11 +130,7 @@ def _read(row: Any) -> BuildRead:
 
 def _visible(actor: Actor, *, listed: bool) -> ColumnElement[bool]:
     """What ``actor`` may see: public items (and unlisted ones by id), and their own."""
-    shown = ("public",) if listed else ("public", "unlisted")
-    clause: ColumnElement[bool] = BuildRow.visibility.in_(shown)
-    if actor.user_id is not None:
-        clause = or_(clause, BuildRow.owner_id == actor.user_id)
-    return clause
+    return visible_to(actor, BuildRow.visibility, BuildRow.owner_id, listed=listed)
 
 
 def _select() -> Select[Any]:

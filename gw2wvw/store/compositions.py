@@ -22,7 +22,7 @@ from gw2wvw.squad import (
 )
 from gw2wvw.squad.roles import ArchetypeNotFound
 from gw2wvw.squad.targets import MODES, Targets
-from gw2wvw.store.base import Repository, Transaction, require_user
+from gw2wvw.store.base import Repository, Transaction, require_user, visible_to
 from gw2wvw.store.errors import (
     Conflict,
     ErrorDetail,
@@ -65,11 +65,7 @@ _RETRIES = 5
 
 
 def _visible(actor: Actor, *, listed: bool) -> ColumnElement[bool]:
-    shown = ("public",) if listed else ("public", "unlisted")
-    clause: ColumnElement[bool] = CompositionRow.visibility.in_(shown)
-    if actor.user_id is not None:
-        clause = or_(clause, CompositionRow.owner_id == actor.user_id)
-    return clause
+    return visible_to(actor, CompositionRow.visibility, CompositionRow.owner_id, listed=listed)
 
 
 def _select() -> Select[CompositionRow, str]:

@@ -7,9 +7,9 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, delete, func, or_, select, update
+from sqlalchemy import ColumnElement, Select, delete, func, select, update
 
-from gw2wvw.store.base import Repository, Transaction, require_user
+from gw2wvw.store.base import Repository, Transaction, require_user, visible_to
 from gw2wvw.store.errors import NotFound, PermissionDenied
 from gw2wvw.store.ids import uuid7
 from gw2wvw.store.pagination import encode_cursor, keyset
@@ -58,11 +58,7 @@ def _read(row: Any, *, report: bool = True) -> FightRead:
 
 def _visible(actor: Actor, *, listed: bool) -> ColumnElement[bool]:
     """What ``actor`` may see: public fights (and unlisted ones by id), and their own."""
-    shown = ("public",) if listed else ("public", "unlisted")
-    clause: ColumnElement[bool] = FightRow.visibility.in_(shown)
-    if actor.user_id is not None:
-        clause = or_(clause, FightRow.owner_id == actor.user_id)
-    return clause
+    return visible_to(actor, FightRow.visibility, FightRow.owner_id, listed=listed)
 
 
 def _select() -> Select[Any]:

@@ -7,10 +7,10 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Select, delete, func, insert, or_, select, update
+from sqlalchemy import ColumnElement, Select, delete, func, insert, select, update
 
 from gw2wvw.squad.roles import ArchetypeNotFound
-from gw2wvw.store.base import Repository, Transaction, require_user
+from gw2wvw.store.base import Repository, Transaction, require_user, visible_to
 from gw2wvw.store.compositions import CompositionRepository
 from gw2wvw.store.errors import (
     Conflict,
@@ -48,11 +48,7 @@ class EventLocked(Conflict):
 
 
 def _visible(actor: Actor, *, listed: bool) -> ColumnElement[bool]:
-    shown = ("public",) if listed else ("public", "unlisted")
-    clause: ColumnElement[bool] = EventRow.visibility.in_(shown)
-    if actor.user_id is not None:
-        clause = or_(clause, EventRow.owner_id == actor.user_id)
-    return clause
+    return visible_to(actor, EventRow.visibility, EventRow.owner_id, listed=listed)
 
 
 def _select() -> Select[Any]:
