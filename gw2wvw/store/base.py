@@ -5,9 +5,9 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from sqlalchemy import ColumnElement, Executable, Row, insert, or_, select
+from sqlalchemy import ColumnElement, Executable, Row, Select, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
@@ -34,6 +34,20 @@ def visible_to(
     if actor.user_id is not None:
         clause = or_(clause, owner_id == actor.user_id)
     return clause
+
+
+_Selected = TypeVar("_Selected", bound="Select[*tuple[Any, ...]]")
+
+
+def owned_by(
+    statement: _Selected, actor: Actor, owner: str, visibility: InstrumentedAttribute[str]
+) -> _Selected:
+    """``statement`` narrowed to the rows of the user named ``owner`` (in any case): all of
+    them for the owner, their public ones for anyone else."""
+    statement = statement.where(User.name_key == owner.casefold())
+    if actor.user_id is None or actor.name is None or actor.name.casefold() != owner.casefold():
+        statement = statement.where(visibility == "public")
+    return statement
 
 
 # Built once; composing an INSERT per call costs more than running it.

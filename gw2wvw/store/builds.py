@@ -30,7 +30,7 @@ from sqlalchemy.exc import IntegrityError
 from gw2wvw.builds import Build, BuildError, validate
 from gw2wvw.chatcode import ChatCodeError
 from gw2wvw.squad import Member
-from gw2wvw.store.base import Repository, Transaction, require_user, visible_to
+from gw2wvw.store.base import Repository, Transaction, owned_by, require_user, visible_to
 from gw2wvw.store.compositions import CompositionRepository
 from gw2wvw.store.driver import DriverQuery
 from gw2wvw.store.errors import (
@@ -345,13 +345,7 @@ class BuildRepository(Repository):
         """One page of the builds ``actor`` may list, filtered and sorted by ``query``."""
         statement = _select().where(_visible(actor, listed=query.owner is None))
         if query.owner is not None:
-            statement = statement.where(User.name_key == query.owner.casefold())
-            if (
-                actor.user_id is None
-                or actor.name is None
-                or (actor.name.casefold() != query.owner.casefold())
-            ):
-                statement = statement.where(BuildRow.visibility == "public")
+            statement = owned_by(statement, actor, query.owner, BuildRow.visibility)
         if query.profession is not None:
             statement = statement.where(BuildRow.profession == self._profession(query.profession))
         if query.elite_specialization is not None:

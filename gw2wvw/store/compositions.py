@@ -22,7 +22,7 @@ from gw2wvw.squad import (
 )
 from gw2wvw.squad.roles import ArchetypeNotFound
 from gw2wvw.squad.targets import MODES, Targets
-from gw2wvw.store.base import Repository, Transaction, require_user, visible_to
+from gw2wvw.store.base import Repository, Transaction, owned_by, require_user, visible_to
 from gw2wvw.store.errors import (
     Conflict,
     ErrorDetail,
@@ -321,13 +321,7 @@ class CompositionRepository(Repository):
         """One page of the compositions ``actor`` may list, filtered and sorted by ``query``."""
         statement = _select().where(_visible(actor, listed=query.owner is None))
         if query.owner is not None:
-            statement = statement.where(User.name_key == query.owner.casefold())
-            if (
-                actor.user_id is None
-                or actor.name is None
-                or actor.name.casefold() != query.owner.casefold()
-            ):
-                statement = statement.where(CompositionRow.visibility == "public")
+            statement = owned_by(statement, actor, query.owner, CompositionRow.visibility)
         if query.mode is not None:
             statement = statement.where(CompositionRow.mode == _mode(query.mode))
         if query.archetype is not None:

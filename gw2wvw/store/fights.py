@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Select, delete, func, select, update
 
-from gw2wvw.store.base import Repository, Transaction, require_user, visible_to
+from gw2wvw.store.base import Repository, Transaction, owned_by, require_user, visible_to
 from gw2wvw.store.errors import NotFound, PermissionDenied
 from gw2wvw.store.ids import uuid7
 from gw2wvw.store.pagination import encode_cursor, keyset
@@ -187,13 +187,7 @@ class FightRepository(Repository):
         its report)."""
         statement = _select().where(_visible(actor, listed=query.owner is None))
         if query.owner is not None:
-            statement = statement.where(User.name_key == query.owner.casefold())
-            if (
-                actor.user_id is None
-                or actor.name is None
-                or actor.name.casefold() != query.owner.casefold()
-            ):
-                statement = statement.where(FightRow.visibility == "public")
+            statement = owned_by(statement, actor, query.owner, FightRow.visibility)
         if query.map is not None:
             statement = statement.where(func.lower(FightRow.map) == query.map.casefold())
         if query.status is not None:

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ColumnElement, Select, delete, func, insert, select, update
 
 from gw2wvw.squad.roles import ArchetypeNotFound
-from gw2wvw.store.base import Repository, Transaction, require_user, visible_to
+from gw2wvw.store.base import Repository, Transaction, owned_by, require_user, visible_to
 from gw2wvw.store.compositions import CompositionRepository
 from gw2wvw.store.errors import (
     Conflict,
@@ -156,9 +156,7 @@ class RaidRepository(Repository):
         """One page of the events ``actor`` may list (public ones and their own)."""
         statement = _select().where(_visible(actor, listed=query.owner is None))
         if query.owner is not None:
-            statement = statement.where(User.name_key == query.owner.casefold())
-            if actor.name is None or actor.name.casefold() != query.owner.casefold():
-                statement = statement.where(EventRow.visibility == "public")
+            statement = owned_by(statement, actor, query.owner, EventRow.visibility)
         if query.guild_tag is not None:
             statement = statement.where(func.lower(EventRow.guild_tag) == query.guild_tag.lower())
         if query.mode is not None:
