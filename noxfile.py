@@ -75,13 +75,18 @@ def tests(session: nox.Session) -> None:
 FIREBRAND = "[&DQENPi47PhpLF0sXFgE2AUsBFgE2AS0BGBYYFgAAAAAAAAAAAAAAAAAAAAAEBQBXADUAMQAA]"
 
 
-SEEDED = ("build_id", "composition_id", "webhook_id", "delivery_id")
+SEEDED = ("build_id", "composition_id", "webhook_id", "delivery_id", "fight_id", "event_id")
 """The path parameters the fuzzer gets real values for."""
+
+FIGHT_LOG = ROOT / "tests" / "fixtures" / "fightlogs" / "ebg-2025-11-04.ei.json"
+PERMALINK = "https://dps.report/AbCd-20251104-213811_wvw"
+"""The permalink the dps.report stand-in serves :data:`FIGHT_LOG` for."""
 
 
 def _seed(session: nox.Session, url: str, user: str, password: str) -> dict[str, str]:
-    """A user with a build, composition, webhook and delivery, twice: one set for every
-    operation, one for the deletes (which would otherwise remove the first set early).
+    """A user with the stand-in's GW2 API key and a build, composition, webhook, delivery,
+    ready fight and event with their sign-up, twice: one set for every operation, one for the
+    deletes (which would otherwise remove the first set early).
 
     Returns the token and the ids (``build_id``, ..., ``build_id_deleted``, ...). Without them
     nearly every operation on an id would answer 404 and never reach its logic.
@@ -98,6 +103,10 @@ def _seed(session: nox.Session, url: str, user: str, password: str) -> dict[str,
     signed_up = call("POST", "/v1/users", {"name": user, "password": password})
     auth["Authorization"] = f"Bearer {signed_up['token']['token']}"
     seeded = {"token": signed_up["token"]["token"]}
+    from tests.support.gw2accounts import KEY
+
+    call("PUT", "/v1/me/gw2-key", {"key": KEY})
+    log = json.loads(FIGHT_LOG.read_text())
     for suffix in ("", "_deleted"):
         build = call(
             "POST", "/v1/builds", {"name": "fb", "chat_code": FIREBRAND, "visibility": "public"}
@@ -120,8 +129,23 @@ def _seed(session: nox.Session, url: str, user: str, password: str) -> dict[str,
             "POST", "/v1/webhooks", {"url": "http://127.0.0.1:9/hook", "event_types": ["build.*"]}
         )
         delivery = call("POST", f"/v1/webhooks/{webhook['id']}/test", expect=202)
-        for name, made in zip(SEEDED, (build, composition, webhook, delivery), strict=True):
-            seeded[name + suffix] = made["id"]
+        fight = call("POST", "/v1/fights", log, expect=202)
+        # Parsed in the background: a review needs the report, so wait for it.
+        deadline = time.monotonic() + 60
+        while fight["status"] == "pending" and time.monotonic() < deadline:
+            time.sleep(0.2)
+            fight = call("GET", f"/v1/fights/{fight['id']}", expect=200)
+        if fight["status"] != "ready":
+            session.error(f"the seeded fight is not ready: {fight}")
+        event = call("POST", "/v1/events", {"name": "raid", "starts_at": "2026-12-05T20:00:00Z"})
+        call(
+            "PUT",
+            f"/v1/events/{event['id']}/signups/me",
+            {"specializations": ["firebrand-stab", "scourge"]},
+        )
+        made = (build, composition, webhook, delivery, fight, event)
+        for name, one in zip(SEEDED, made, strict=True):
+            seeded[name + suffix] = one["id"]
     return seeded
 
 
@@ -130,10 +154,18 @@ def _seeded_schema(url: str, seeded: dict[str, str], suffix: str, path: Path) ->
     examples of the path and query parameters they fill.
 
     The coverage and examples phases take ids from examples, not from the dictionaries: without
-    them every operation on an id would answer 404 or 422 there and never reach its logic.
+    them every operation on an id would answer 404 or 422 there and never reach its logic. The
+    GW2 API key's example becomes the stand-in's key, for the same reason.
     """
+    from tests.support.gw2accounts import KEY
+
     with urllib.request.urlopen(f"{url}/openapi.json") as answer:
         schema = json.load(answer)
+    # The documented key is a placeholder the GW2 API stand-in refuses, and the coverage and
+    # examples phases send examples, not the dictionary's key: every case would answer 422.
+    key_in = schema["components"]["schemas"]["KeyIn"]
+    key_in["examples"] = [{"key": KEY}]
+    key_in["properties"]["key"]["examples"] = [KEY]
     for operations in schema["paths"].values():
         for operation in operations.values():
             for parameter in operation.get("parameters", []):
@@ -180,13 +212,29 @@ def schemathesis(session: nox.Session, database: str) -> None:
     """
     sync(session)
     sys.path.insert(0, str(ROOT))
+    from cryptography.fernet import Fernet
+
     from tests.support.databases import create_postgres_database, drop_postgres_database
+    from tests.support.dps_report import FakeDpsReport
+    from tests.support.gw2accounts import KEY, account
+    from tests.support.gw2api import FakeGw2Api
     from tests.support.live_server import LiveServer
 
+    # Stand-ins for the official GW2 API and dps.report: nothing leaves the machine, and an
+    # upstream that cannot be reached (503, 502) would count as a server error. Permalinks
+    # nobody registered get a JSON that is no log: stored, then failed by the import job.
+    official = FakeGw2Api(accounts={KEY: account()}).start()
+    dps = FakeDpsReport(fallback=b"{}")
+    dps.add(PERMALINK, FIGHT_LOG.read_bytes())
+    dps.__enter__()
     scratch = Path(tempfile.mkdtemp(prefix="gw2wvw-schemathesis-"))
     env = {
         "GW2WVW_DATA_DIR": str(scratch / "data"),
         "GW2WVW_WEBHOOK_ALLOWED_NETWORKS": "127.0.0.0/8",
+        "GW2WVW_GW2_API_URL": official.url,
+        "GW2WVW_DPS_REPORT_URL": dps.url,
+        # A key of this run's own: PostgreSQL stores GW2 API keys only encrypted.
+        "GW2WVW_ENCRYPTION_KEY": Fernet.generate_key().decode(),
         # Thousands of sign-ups, sign-ins and tokens from one address: throttling (tested on
         # its own) would answer most of them 429 and hide what lies behind.
         **{
@@ -250,6 +298,8 @@ def schemathesis(session: nox.Session, database: str) -> None:
         elif "Traceback" in server.output():
             session.warn(f"the server logged errors:\n{server.output()}")
         server.close()
+        dps.__exit__()
+        official.stop()
         if database_url is not None:
             drop_postgres_database(database_url)
         shutil.rmtree(scratch, ignore_errors=True)

@@ -188,7 +188,13 @@ class RaidRepository(Repository):
     ) -> RaidRead:
         """Change an event's fields; emits ``event.updated``. VersionConflict if it moved on."""
         owner = require_user(actor)
-        values = changes.model_dump(exclude_unset=True)
+        # null leaves a field as it is, as for the other patches; only the guild tag may be
+        # cleared.
+        values = {
+            name: value
+            for name, value in changes.model_dump(exclude_unset=True).items()
+            if value is not None or name == "guild_tag"
+        }
         async with self._tx() as tx:
             current = await self._owned(tx, actor, event_id, expected_version)
             await tx.session.execute(

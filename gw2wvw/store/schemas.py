@@ -754,9 +754,15 @@ GuildTag = Annotated[
 """A guild's tag as the game shows it in brackets, without them: 1-4 letters or digits."""
 
 
+_RFC3339_START = re.compile(r"\d{4}-")
+
+
 def _moment_text(value: Any) -> Any:
-    # Pydantic would read a JSON number as a Unix time: an event's start is written as text.
-    if not isinstance(value, str | datetime):
+    # Pydantic would read a number, or text that is one ("0.5" in a query), as a Unix time:
+    # an event's start is written as RFC 3339 text, which starts with its year.
+    if not isinstance(value, datetime) and not (
+        isinstance(value, str) and _RFC3339_START.match(value)
+    ):
         raise PydanticCustomError(
             "invalid_date_time", "give a date and time as text, with a time zone (RFC 3339)"
         )
@@ -837,7 +843,7 @@ class RaidQuery(_In):
     )
     guild_tag: GuildTag | None = Field(default=None, description="A guild tag, in any case.")
     mode: Mode | None = None
-    starts_after: AwareDatetime | None = Field(
+    starts_after: Moment | None = Field(
         default=None, description="Only events starting at or after this instant."
     )
     sort: Literal["starts", "-starts", "created", "-created"] = "starts"

@@ -243,6 +243,36 @@ async def test_listing_filters_and_bad_input_answers_problems(
     assert_problem(await client.post(f"{url}/lock", headers=alice.headers), 403, "forbidden")
 
 
+async def test_null_leaves_a_field_as_it_is_and_a_start_is_rfc3339_text(
+    client: httpx.AsyncClient, alice: Account
+) -> None:
+    """Found by the fuzzer: nulls in a patch answered 409 (a NOT NULL column), and text that is
+    a number was read as a Unix time."""
+    event = await announce(client, alice)
+    url = f"/v1/events/{event['id']}"
+    nulls = dict.fromkeys((*NIGHT, "description"))
+    patched = await client.patch(url, headers=alice.headers, json=nulls)
+    assert patched.status_code == 200, patched.text
+    kept = ("name", "description", "starts_at", "time_zone", "mode", "size", "visibility")
+    assert {k: patched.json()[k] for k in kept} == {k: event[k] for k in kept}
+    assert (patched.json()["guild_tag"], patched.json()["version"]) == (None, 2)
+    for number in ("0.5", "1764964800"):
+        listed = await client.get("/v1/events", params={"starts_after": number})
+        assert_problem(listed, 422, "validation_failed", paths=["/query/starts_after"])
+        made = await client.post(
+            "/v1/events", headers=alice.headers, json={**NIGHT, "starts_at": number}
+        )
+        assert_problem(made, 422, "validation_failed", paths=["/body/starts_at"])
+    after = await client.get(
+        "/v1/events", params={"starts_after": "2026-12-05T19:00:00Z"}, headers=alice.headers
+    )
+    assert [e["id"] for e in after.json()["items"]] == [event["id"]]
+    later = await client.get(
+        "/v1/events", params={"starts_after": "2026-12-05T19:00:01Z"}, headers=alice.headers
+    )
+    assert later.json()["items"] == []
+
+
 async def test_the_owner_still_changes_sign_ups_once_locked(
     client: httpx.AsyncClient, alice: Account, bob: Account
 ) -> None:

@@ -1,7 +1,8 @@
 """A real HTTP server on 127.0.0.1 that answers like dps.report's ``/getJson?permalink=...``.
 
 It serves the logs it is given, by permalink: the bytes as they are, with the headers given
-(``Content-Encoding: gzip`` for a compressed one); 404 with dps.report's error JSON for others.
+(``Content-Encoding: gzip`` for a compressed one); for others the ``fallback`` log if it has one,
+else 404 with dps.report's error JSON.
 It records the permalinks it was asked for.
 """
 
@@ -15,8 +16,10 @@ from urllib.parse import parse_qs, urlsplit
 class FakeDpsReport:
     """The stand-in server; use it in ``with`` (it listens until the block ends)."""
 
-    def __init__(self) -> None:
+    def __init__(self, fallback: bytes | None = None) -> None:
         self.logs: dict[str, tuple[bytes, dict[str, str]]] = {}
+        # A fuzzer sends permalinks nobody registered: each gets this instead of a 404.
+        self.fallback = None if fallback is None else (fallback, {})
         self.asked: list[str] = []
         owner = self
 
@@ -25,7 +28,9 @@ class FakeDpsReport:
                 parts = urlsplit(self.path)
                 permalink = parse_qs(parts.query).get("permalink", [""])[0]
                 owner.asked.append(permalink)
-                found = owner.logs.get(permalink) if parts.path == "/getJson" else None
+                found = (
+                    owner.logs.get(permalink, owner.fallback) if parts.path == "/getJson" else None
+                )
                 body, headers = found or (b'{"error":"Permalink not found"}', {})
                 self.send_response(200 if found else 404)
                 self.send_header("Content-Type", "application/json")

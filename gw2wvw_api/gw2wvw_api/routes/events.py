@@ -46,11 +46,15 @@ Who = Annotated[
 class PlanOptions(BaseModel):
     """How to plan: keep the placed players where they are, and how long the solver may take."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(
+        frozen=True,
+        extra="forbid",
+        json_schema_extra={"examples": [{"keep": True, "time_limit": 2}]},
+    )
 
     keep: StrictBool = True
     """Keep everyone the saved plan places in their party and archetype (locks)."""
-    time_limit: float = Field(default=10.0, gt=0, le=60)
+    time_limit: float = Field(default=10.0, gt=0, le=60, examples=[2.0])
     """Seconds the solver may take."""
 
 

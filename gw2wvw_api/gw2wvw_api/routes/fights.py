@@ -229,7 +229,7 @@ async def list_fights(
     "/{fight_id}",
     status_code=204,
     response_class=Response,
-    responses={**NO_CONTENT, **problem_responses(400, 401, 403, 404)},
+    responses={**NO_CONTENT, **problem_responses(400, 401, 403, 404, 422)},
     summary="Delete a fight",
     openapi_extra=security("write"),
 )
