@@ -26,6 +26,10 @@ def test_the_changelog_follows_keep_a_changelog() -> None:
     text = (REPO / "CHANGELOG.md").read_text(encoding="utf-8")
     assert text.startswith("# Changelog\n")
     assert "## [Unreleased]" in text
+    # The newest release is the version the distributions carry.
+    released = re.findall(r"^## \[(\d+\.\d+\.\d+)\] - \d{4}-\d{2}-\d{2}$", text, flags=re.MULTILINE)
+    assert released
+    assert released[0] == __version__
     sections = re.findall(r"^### (\w+)$", text, flags=re.MULTILINE)
     assert sections
     assert set(sections) <= {"Added", "Changed", "Deprecated", "Removed", "Fixed", "Security"}
