@@ -130,6 +130,19 @@ async def read_some(response: httpx.Response, limit: int, deadline: float) -> by
     return bytes(data[:limit])
 
 
+async def exchange(
+    client: httpx.AsyncClient, request: httpx.Request, limit: int, deadline: float
+) -> tuple[httpx.Response, bytes]:
+    """Send ``request`` by ``deadline`` without following redirects, and read at most ``limit``
+    bytes of the answer; raises ``TimeoutError`` or ``httpx.HTTPError`` when no answer came."""
+    async with asyncio.timeout_at(deadline):
+        response = await client.send(request, stream=True, follow_redirects=False)
+    try:
+        return response, await read_some(response, limit, deadline)
+    finally:
+        await response.aclose()
+
+
 async def attempt(
     client: httpx.AsyncClient,
     task: DeliveryTask,
@@ -178,16 +191,11 @@ async def attempt(
     )
     deadline = asyncio.get_running_loop().time() + settings.timeout
     try:
-        async with asyncio.timeout_at(deadline):
-            response = await client.send(request, stream=True, follow_redirects=False)
+        response, raw = await exchange(client, request, settings.response_body_limit, deadline)
     except (TimeoutError, httpx.TimeoutException):
         return result("failed", error=f"timed out after {settings.timeout:g} s")
     except httpx.HTTPError as error:
         return result("failed", error=describe_error(error))
-    try:
-        raw = await read_some(response, settings.response_body_limit, deadline)
-    finally:
-        await response.aclose()
     code = response.status_code
     text = response_text(raw)
     if 200 <= code < 300:

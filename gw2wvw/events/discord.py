@@ -32,7 +32,7 @@ from gw2wvw.events.delivery import (
     USER_AGENT,
     AttemptResult,
     describe_error,
-    read_some,
+    exchange,
     response_text,
 )
 from gw2wvw.events.errors import ForbiddenTarget
@@ -175,16 +175,11 @@ async def attempt(
             extensions=target.extensions,
         )
         try:
-            async with asyncio.timeout_at(deadline):
-                response = await client.send(request, stream=True, follow_redirects=False)
+            response, raw = await exchange(client, request, settings.response_body_limit, deadline)
         except (TimeoutError, httpx.TimeoutException):
             return result("failed", error=f"timed out at message {index + 1} of {total}")
         except httpx.HTTPError as error:
             return result("failed", error=describe_error(error))
-        try:
-            raw = await read_some(response, settings.response_body_limit, deadline)
-        finally:
-            await response.aclose()
         code, text = response.status_code, response_text(raw)
         wait: float | None
         if 200 <= code < 300:
